@@ -1,0 +1,26 @@
+# Two entry points, each builds its own environment from pyproject.toml on first use:
+#   make run    the default scenario (summary, time series and figure under results/)
+#   make test   the full test suite (what .ci/run calls)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test bench lint clean
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/pasim $(ARGS)
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/pytest -n 2 $(ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.run $(ARGS)
+
+clean:
+	rm -rf $(VENV) outputs multirun
