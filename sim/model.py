@@ -1,0 +1,412 @@
+"""AdoptionModel: a Mesa model of complex contagion, one vectorised sparse step at a time.
+
+The rule (one step = one week by default, synchronous update):
+
+    E_i = sum over adopted neighbours j of  w_ij * influence_j * c_ij
+    adopt  when E_i >= T_i                      (threshold_kind="count"; Centola & Macy 2007)
+    adopt  when E_i >= phi_i * D_i              (threshold_kind="fraction"; Watts 2002),
+           D_i = sum over all neighbours j of w_ij * influence_j * c_ij
+
+where c_ij discounts cross-sector ties by messaging coherence and ties between levels by
+national-local alignment. Options, all off by default so that the model is the plain
+deterministic linear-threshold model: ``adoption_rate`` (probability per step of adopting
+when above threshold), ``noise`` (probability per step of adopting while aware but below
+threshold; Eckles et al. 2024), ``spontaneous_rate`` (adoption from external evidence),
+``lapse_rate`` (adopters whose reinforcement has fallen below threshold drop the practice;
+committed agents never do).
+
+Awareness ("the conversation happened") is the simple contagion: an agent becomes aware
+when it adopts, when any neighbour has adopted, or when it attends an event.
+
+Exposure is kept up to date incrementally from the agents that changed in a step, so a step
+costs O(ties of the changed agents) plus a few O(n) array comparisons, never a Python loop
+over agents or ties. ``sim.reference`` holds the textbook per-agent rule that tests compare
+against, step by step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sim.agents import AGENT_TYPES, Organisation
+from sim.errors import InputError
+from sim.network import Network, as_network
+from sim.seeding import choose_seeds
+from sim.thresholds import draw_thresholds
+
+#: Exposure sums are floating point; an agent exactly at threshold must adopt whatever the
+#: order of summation, so comparisons allow this much rounding.
+EPS = 1e-9
+
+#: Above this share of changed agents a full sparse product is cheaper than scatter-adds.
+_FULL_RECOMPUTE_SHARE = 0.05
+
+#: Node-table columns that are array-backed agent properties, not copied onto agents.
+_VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "influence",
+                    "champion", "node", "model", "unique_id", "pos", "agent_type"}
+
+Intervention = Callable[["AdoptionModel"], None]
+
+
+def _probability(value: float, field: str) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"{field}: must be a probability in [0, 1] (got {value:g})")
+    return value
+
+
+def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: float) -> np.ndarray:
+    arr = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy() if np.ndim(value) == 0 \
+        else np.asarray(value, dtype=float)
+    if arr.shape != (n,):
+        raise InputError(f"{field}: needs one value per node ({n}), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or arr.min(initial=lo) < lo or arr.max(initial=hi) > hi:
+        raise InputError(f"{field}: values must be in [{lo:g}, {hi:g}]")
+    return arr
+
+
+class AdoptionModel(mesa.Model):
+    """Complex contagion of a practice over a network of organisations and leaders.
+
+    Args:
+        graph: a networkx graph or a ``sim.Network``; node order defines array order.
+        threshold: a number, a per-node array, or a distribution ``{"dist": ..., ...}``.
+        threshold_kind: ``"count"`` (E_i >= T_i) or ``"fraction"`` (E_i / D_i >= phi_i).
+        initial_adopters: node labels, or a seeding strategy (see ``sim.seeding``).
+        seed: seeds every random draw; same seed and arguments give the same history.
+        adoption_rate: probability per step that an agent above threshold adopts.
+        noise: probability per step that an aware agent below threshold adopts anyway.
+        spontaneous_rate: probability per step that any non-adopter adopts on its own.
+        lapse_rate: probability per step that an adopter below threshold lapses.
+        influence: per-node weight of an adopter's reinforcement (default: the node table's
+            ``influence`` column, else 1).
+        coherence, alignment: discounts in [0, 1] on cross-sector and cross-level ties
+            (scalar or per node; a tie takes the smaller of its two ends).
+        champions: node indices of champions: adopted from the start, committed.
+        committed: extra node indices that never lapse.
+        seeds_committed: initial adopters never lapse (they are the programme's pilots).
+        track: node-table columns to record adoption by group at every step.
+        interventions: callables run at the start of every step (events, convening ...).
+        max_steps: cap for ``run(None)`` on models that may never reach a fixed point.
+    """
+
+    def __init__(
+        self,
+        graph: Network | nx.Graph,
+        threshold: float | np.ndarray | Mapping[str, Any] = 2,
+        threshold_kind: str = "count",
+        initial_adopters: Iterable | Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        *,
+        adoption_rate: float = 1.0,
+        noise: float = 0.0,
+        spontaneous_rate: float = 0.0,
+        lapse_rate: float = 0.0,
+        influence: float | np.ndarray | None = None,
+        coherence: float | np.ndarray = 1.0,
+        alignment: float | np.ndarray = 1.0,
+        champions: Sequence[int] | np.ndarray | None = None,
+        committed: Sequence[int] | np.ndarray | None = None,
+        seeds_committed: bool = True,
+        track: Sequence[str] = (),
+        interventions: Sequence[Intervention] = (),
+        max_steps: int = 10_000,
+        weight: str = "weight",
+    ) -> None:
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.network = as_network(graph, weight=weight)
+        net = self.network
+        n = self.n = net.n
+        if net.adjacency.nnz and not np.all(net.adjacency.data > 0):
+            raise InputError("network: tie weights must be > 0")
+
+        self.threshold_kind = threshold_kind
+        self.adoption_rate = _probability(adoption_rate, "model.adoption_rate")
+        self.noise = _probability(noise, "model.noise")
+        self.spontaneous_rate = _probability(spontaneous_rate, "model.spontaneous_rate")
+        self.lapse_rate = _probability(lapse_rate, "model.lapse_rate")
+        if not isinstance(max_steps, int) or max_steps < 1:
+            raise InputError(f"model.max_steps: must be a positive integer (got {max_steps!r})")
+        self.max_steps = max_steps
+
+        # per-node parameters (draw order fixed: thresholds, then seeds)
+        self.threshold = draw_thresholds(threshold, n, threshold_kind, self.rng)
+        if influence is None:
+            influence = net.nodes["influence"].to_numpy(float) if "influence" in net.nodes else 1.0
+        self.influence = _per_node(influence, n, "model.influence", 0.0, np.inf)
+        self.coherence = _per_node(coherence, n, "model.coherence", 0.0, 1.0)
+        self.alignment = _per_node(alignment, n, "model.alignment", 0.0, 1.0)
+
+        seeds = choose_seeds(net, initial_adopters, self.rng, field="initial_adopters")
+        self.initial_adopters = seeds
+        self.champion = np.zeros(n, dtype=bool)
+        if champions is not None and len(champions):
+            self.champion[self._node_indices(champions, "champions")] = True
+        self.committed = self.champion.copy()
+        if committed is not None and len(committed):
+            self.committed[self._node_indices(committed, "committed")] = True
+        if seeds_committed:
+            self.committed[seeds] = True
+
+        self.adopted = np.zeros(n, dtype=bool)
+        self.adopted[seeds] = True
+        self.adopted |= self.champion
+        self.aware = self.adopted.copy()
+
+        # ties: the network's plus any built during the run (events, convening)
+        self._built: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
+        self.ties_built = 0
+        self.cost = 0.0
+        self.interventions: list[Intervention] = list(interventions)
+        self._rebuild()
+        self.aware |= self.exposure > EPS
+
+        self._tracked = self._prepare_tracking(track)
+        self._rows: list[dict[str, float]] = []
+        self._group_rows: list[np.ndarray] = []
+        self._history: pd.DataFrame | None = None
+        self._last_changed = 0
+        self._create_agents()
+        self._record(new=int(self.adopted.sum()), lapsed=0)
+
+    # ------------------------------------------------------------------------------------
+    # agents
+    def _create_agents(self) -> None:
+        """One Mesa agent per node, in node order (a plain loop: Mesa registers each)."""
+        table = self.network.nodes
+        cols = [c for c in table.columns if c not in _VIEW_ATTRIBUTES]
+        columns = [table[c].tolist() for c in cols]
+        kinds = table["agent_type"].tolist() if "agent_type" in table else None
+        unknown = set(kinds or ()) - set(AGENT_TYPES)
+        if unknown:
+            raise InputError(f"network.agent_type: unknown agent type {sorted(unknown)[0]!r}; "
+                             f"allowed: {', '.join(AGENT_TYPES)}")
+        agents = []
+        for i, values in enumerate(zip(*columns, strict=True) if cols else ((),) * self.n):
+            cls = AGENT_TYPES[kinds[i]] if kinds else Organisation
+            agents.append(cls(self, i, **dict(zip(cols, values, strict=True))))
+        self.agent_list = agents
+
+    def _node_indices(self, nodes: Sequence[int] | np.ndarray, field: str) -> np.ndarray:
+        idx = np.asarray(nodes, dtype=np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+            raise InputError(f"{field}: node indices must be in 0..{self.n - 1}")
+        return np.unique(idx)
+
+    # ------------------------------------------------------------------------------------
+    # ties and exposure
+    def add_ties(self, u: np.ndarray, v: np.ndarray, weight: float = 1.0,
+                 lifetime: int | None = None) -> int:
+        """Build new ties (events, convening); they count from the next step on.
+
+        ``lifetime`` in steps makes them fade; returns the number of ties given.
+        """
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        if u.size == 0:
+            return 0
+        expires = np.inf if lifetime is None else float(self.steps + lifetime)
+        self._built.append((u, v, np.full(u.size, float(weight)), expires))
+        self.ties_built += int(u.size)
+        self._dirty = True
+        return int(u.size)
+
+    def make_aware(self, nodes: np.ndarray) -> None:
+        """Mark agents aware (attended an event, heard the conversation)."""
+        self.aware[np.asarray(nodes, dtype=np.int64)] = True
+
+    def add_cost(self, amount: float) -> None:
+        self.cost += float(amount)
+
+    def neighbours(self, i: int) -> np.ndarray:
+        m = self._matrix
+        return m.indices[m.indptr[i] : m.indptr[i + 1]]
+
+    @property
+    def adjacency(self) -> sp.csr_array:
+        """Current tie weights (the network's ties plus those built and not yet faded)."""
+        return self._adjacency
+
+    def _rebuild(self) -> None:
+        """Recompute the reinforcement matrix after ties changed (rare: events, convening)."""
+        live = [t for t in self._built if t[3] > self.steps]
+        self._built = live
+        if live:
+            u, v, w = (np.concatenate([t[i] for t in live]) for i in range(3))
+            adjacency = self.network.with_ties(u, v, w).adjacency
+        else:
+            adjacency = self.network.adjacency
+        self._adjacency = adjacency
+        self._matrix = self._discounted(adjacency)
+        if self.threshold_kind == "fraction":
+            reach = self._matrix @ self.influence
+            self.effective_threshold = np.where(reach > 0, self.threshold * reach, np.inf)
+        else:
+            self.effective_threshold = self.threshold
+        self.exposure = self._matrix @ (self.adopted * self.influence)
+        self._dirty = False
+
+    def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
+        """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
+        nodes = self.network.nodes
+        factor = None
+        rows = np.repeat(np.arange(self.n), np.diff(adjacency.indptr))
+        cols = adjacency.indices
+        for column, strength in (("sector", self.coherence), ("level", self.alignment)):
+            if column not in nodes or np.all(strength == 1.0):
+                continue
+            codes = pd.factorize(nodes[column])[0]
+            crossing = codes[rows] != codes[cols]
+            f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
+            factor = f if factor is None else factor * f
+        if factor is None:
+            return adjacency
+        m = sp.csr_array((adjacency.data * factor, adjacency.indices, adjacency.indptr),
+                         shape=adjacency.shape)
+        m.eliminate_zeros()
+        return m
+
+    def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
+        if changed.size > _FULL_RECOMPUTE_SHARE * self.n:
+            self.exposure = self._matrix @ (self.adopted * self.influence)
+            return
+        sub = self._matrix[changed]
+        per_row = np.diff(sub.indptr)
+        np.add.at(self.exposure, sub.indices, sub.data * np.repeat(delta, per_row))
+
+    # ------------------------------------------------------------------------------------
+    # dynamics
+    @property
+    def deterministic(self) -> bool:
+        return (self.adoption_rate == 1.0 and self.noise == 0.0 and self.lapse_rate == 0.0
+                and self.spontaneous_rate == 0.0 and not self.interventions)
+
+    def step(self) -> None:
+        """One synchronous step: every agent decides from the state at the start of it."""
+        for intervention in self.interventions:
+            intervention(self)
+        if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
+            self._rebuild()
+        rng = self.rng
+        adopted = self.adopted
+        above = self.exposure >= self.effective_threshold - EPS
+        candidates = ~adopted
+        new = candidates & above
+        if self.adoption_rate < 1.0:
+            idx = np.flatnonzero(new)
+            new[idx[rng.random(idx.size) >= self.adoption_rate]] = False
+        if self.noise > 0.0:
+            idx = np.flatnonzero(candidates & ~above & self.aware)
+            new[idx[rng.random(idx.size) < self.noise]] = True
+        if self.spontaneous_rate > 0.0:
+            idx = np.flatnonzero(candidates & ~new)
+            new[idx[rng.random(idx.size) < self.spontaneous_rate]] = True
+        lapsed = np.zeros(0, dtype=np.int64)
+        if self.lapse_rate > 0.0:
+            idx = np.flatnonzero(adopted & ~above & ~self.committed)
+            lapsed = idx[rng.random(idx.size) < self.lapse_rate]
+
+        gained = np.flatnonzero(new)
+        adopted[gained] = True
+        adopted[lapsed] = False
+        changed = np.concatenate([gained, lapsed])
+        if changed.size:
+            delta = np.concatenate([self.influence[gained], -self.influence[lapsed]])
+            self._update_exposure(changed, delta)
+        if gained.size:
+            self.aware[gained] = True
+            m = self._matrix[gained]
+            self.aware[m.indices] = True
+        self._last_changed = int(changed.size)
+        self._record(new=int(gained.size), lapsed=int(lapsed.size))
+
+    def run(self, steps: int | None = None) -> AdoptionModel:
+        """Run ``steps`` steps, or with ``None`` until a fixed point (or ``max_steps``).
+
+        A deterministic model stops at the first step that changes nothing; a stochastic one
+        stops when every agent has adopted and none can lapse, or at ``max_steps``.
+        """
+        if steps is not None:
+            if not isinstance(steps, int | np.integer) or steps < 0:
+                raise InputError(f"steps: must be a non-negative integer or None (got {steps!r})")
+            for _ in range(int(steps)):
+                self.step()
+            return self
+        while self.steps < self.max_steps:
+            self.step()
+            if self.deterministic and self._last_changed == 0:
+                break
+            if self.adopted.all() and self.lapse_rate == 0.0 and not self.interventions:
+                break
+        return self
+
+    # ------------------------------------------------------------------------------------
+    # records
+    def _prepare_tracking(self, track: Sequence[str]) -> list[tuple]:
+        """Group codes per tracked column, so each step records counts with one bincount."""
+        tracked = []
+        for column in track:
+            if column not in self.network.nodes:
+                raise InputError(f"track: unknown node attribute {column!r}; available: "
+                                 f"{', '.join(map(str, self.network.nodes.columns))}")
+            codes, labels = pd.factorize(self.network.nodes[column], sort=True)
+            size = np.bincount(codes[codes >= 0], minlength=len(labels))
+            tracked.append((column, codes, list(labels), size))
+        return tracked
+
+    def _record(self, new: int, lapsed: int) -> None:
+        adopted = int(np.count_nonzero(self.adopted))
+        aware = int(np.count_nonzero(self.aware))
+        self._rows.append({
+            "step": self.steps, "adopted": adopted, "adopted_fraction": adopted / self.n,
+            "aware": aware, "aware_fraction": aware / self.n, "new_adopters": new,
+            "lapsed": lapsed, "ties_built": self.ties_built, "cost": self.cost,
+        })
+        if self._tracked:
+            parts = []
+            for _, codes, labels, _size in self._tracked:
+                ok = codes >= 0
+                parts.append(np.bincount(codes[ok & self.adopted], minlength=len(labels)))
+                parts.append(np.bincount(codes[ok & self.aware], minlength=len(labels)))
+            self._group_rows.append(np.concatenate(parts))
+        self._history = None
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per step from step 0 (the initial state)."""
+        if self._history is None:
+            self._history = pd.DataFrame(self._rows)
+        return self._history
+
+    def history_by_group(self) -> pd.DataFrame:
+        """Long table: step, attribute, group, size, adopted, aware and their fractions."""
+        if not self._tracked:
+            return pd.DataFrame(columns=["step", "attribute", "group", "size", "adopted",
+                                         "aware", "adopted_fraction", "aware_fraction"])
+        data = np.vstack(self._group_rows)
+        steps = self.history["step"].to_numpy()
+        frames, offset = [], 0
+        for column, _codes, labels, size in self._tracked:
+            k = len(labels)
+            adopted, aware = data[:, offset:offset + k], data[:, offset + k:offset + 2 * k]
+            offset += 2 * k
+            frame = pd.DataFrame({
+                "step": np.repeat(steps, k), "attribute": column,
+                "group": np.tile(np.asarray(labels, dtype=object).astype(str), len(steps)),
+                "size": np.tile(size, len(steps)),
+                "adopted": adopted.ravel(), "aware": aware.ravel(),
+            })
+            frames.append(frame)
+        out = pd.concat(frames, ignore_index=True)
+        denom = out["size"].where(out["size"] > 0)
+        out["adopted_fraction"] = out["adopted"] / denom
+        out["aware_fraction"] = out["aware"] / denom
+        return out
