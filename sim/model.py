@@ -7,8 +7,8 @@ The rule (one step = one week by default, synchronous update):
     adopt  when E_i >= phi_i * D_i              (threshold_kind="fraction"; Watts 2002),
            D_i = sum over all neighbours j of w_ij * influence_j * c_ij
 
-where c_ij discounts cross-sector ties by messaging coherence and ties between levels by
-national-local alignment. Options, all off by default so that the model is the plain
+where c_ij discounts cross-sector ties by messaging coherence and ties between the centre
+(national and regional bodies) and places (systems, local organisations) by alignment. Options, all off by default so that the model is the plain
 deterministic linear-threshold model: ``adoption_rate`` (probability per step of adopting
 when above threshold), ``noise`` (probability per step of adopting while aware but below
 threshold; Eckles et al. 2024), ``spontaneous_rate`` (adoption from external evidence),
@@ -53,6 +53,20 @@ _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "i
                     "champion", "node", "model", "unique_id", "pos", "agent_type"}
 
 Intervention = Callable[["AdoptionModel"], None]
+
+#: Alignment discounts ties between the centre (national, regional bodies) and places
+#: (systems and local organisations), not ties between an ICB and its local partners.
+CENTRE_LEVELS = ("national", "regional")
+
+
+def tie_groups(values: pd.Series, column: str) -> np.ndarray:
+    """Group codes whose differences across a tie trigger a discount.
+
+    Sector: any two different sectors. Level: centre (national/regional) versus place.
+    """
+    if column == "level":
+        return values.isin(CENTRE_LEVELS).to_numpy().astype(np.int64)
+    return pd.factorize(values)[0]
 
 
 def _probability(value: float, field: str) -> float:
@@ -166,6 +180,7 @@ class AdoptionModel(mesa.Model):
         self.ties_built = 0
         self.cost = 0.0
         self.interventions: list[Intervention] = list(interventions)
+        self._stepping = False
         self._rebuild()
         self.aware |= self.exposure > EPS
 
@@ -213,7 +228,10 @@ class AdoptionModel(mesa.Model):
         v = np.asarray(v, dtype=np.int64)
         if u.size == 0:
             return 0
-        expires = np.inf if lifetime is None else float(self.steps + lifetime)
+        # ties given during a step count from that step, otherwise from the next one;
+        # they are live while model.steps < expires
+        first = self.steps if self._stepping else self.steps + 1
+        expires = np.inf if lifetime is None else float(first + lifetime)
         self._built.append((u, v, np.full(u.size, float(weight)), expires))
         self.ties_built += int(u.size)
         self._dirty = True
@@ -263,7 +281,7 @@ class AdoptionModel(mesa.Model):
         for column, strength in (("sector", self.coherence), ("level", self.alignment)):
             if column not in nodes or np.all(strength == 1.0):
                 continue
-            codes = pd.factorize(nodes[column])[0]
+            codes = tie_groups(nodes[column], column)
             crossing = codes[rows] != codes[cols]
             f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
             factor = f if factor is None else factor * f
@@ -291,8 +309,10 @@ class AdoptionModel(mesa.Model):
 
     def step(self) -> None:
         """One synchronous step: every agent decides from the state at the start of it."""
+        self._stepping = True
         for intervention in self.interventions:
             intervention(self)
+        self._stepping = False
         if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
             self._rebuild()
         rng = self.rng

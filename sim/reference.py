@@ -65,7 +65,8 @@ class ReferenceModel(mesa.Model):
                                        i in seeds) for i in range(n)]
         nodes = network.nodes
         sector = nodes["sector"].tolist() if "sector" in nodes else None
-        level = nodes["level"].tolist() if "level" in nodes else None
+        centre = ("national", "regional")
+        level = [x in centre for x in nodes["level"]] if "level" in nodes else None
         adj = network.adjacency
         for i, agent in enumerate(self.by_node):
             for k in range(adj.indptr[i], adj.indptr[i + 1]):

@@ -1,0 +1,54 @@
+"""Figures a strategist can put on a slide: adoption curves with bands, overall and by group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.results import atomic_write  # noqa: E402
+
+BAND = (0.1, 0.9)  # the band drawn around each median curve: 10th-90th percentile
+
+
+def _band(ax, frame: pd.DataFrame, x: str, y: str, label: str, color=None) -> None:
+    """Median across replicates with a 10-90 % band (a single run is just its line)."""
+    grouped = frame.groupby(x)[y]
+    mid = grouped.median()
+    line = ax.plot(mid.index, mid.to_numpy(), label=label, color=color)[0]
+    if frame["replicate"].nunique() > 1 if "replicate" in frame else False:
+        lo, hi = grouped.quantile(BAND[0]), grouped.quantile(BAND[1])
+        ax.fill_between(mid.index, lo.to_numpy(), hi.to_numpy(), alpha=0.2,
+                        color=line.get_color())
+
+
+def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path | str,
+                    title: str = "", by: str = "sector") -> Path:
+    """Left: adopted and aware fraction over time. Right: adoption by ``by`` (if tracked)."""
+    if groups is not None and len(groups) and by not in set(groups["attribute"]):
+        by = str(groups["attribute"].iloc[0])
+    has_groups = groups is not None and len(groups) > 0
+    fig, axes = plt.subplots(1, 2 if has_groups else 1, figsize=(11 if has_groups else 6, 4),
+                             squeeze=False)
+    ax = axes[0, 0]
+    _band(ax, timeseries, "step", "adopted_fraction", "adopted")
+    _band(ax, timeseries, "step", "aware_fraction", "aware")
+    ax.set(xlabel="step (week)", ylabel="share of agents", ylim=(0, 1.02),
+           title=title or "Adoption")
+    ax.legend(loc="lower right")
+    if has_groups:
+        ax = axes[0, 1]
+        sub = groups[groups["attribute"] == by]
+        for name, frame in sub.groupby("group"):
+            _band(ax, frame, "step", "adopted_fraction", str(name))
+        ax.set(xlabel="step (week)", ylabel="adopted share", ylim=(0, 1.02),
+               title=f"Adoption by {by}")
+        ax.legend(loc="upper left", fontsize="small", ncol=2 if sub["group"].nunique() > 6 else 1)
+    fig.tight_layout()
+    out = atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
+    plt.close(fig)
+    return out
