@@ -8,8 +8,9 @@ The rule (one step = one week by default, synchronous update):
            D_i = sum over all neighbours j of w_ij * influence_j * c_ij
 
 where c_ij discounts cross-sector ties by messaging coherence and ties between the centre
-(national and regional bodies) and places (systems, local organisations) by alignment. Options, all off by default so that the model is the plain
-deterministic linear-threshold model: ``adoption_rate`` (probability per step of adopting
+(national and regional bodies) and places (systems, local organisations) by alignment.
+Options, all off by default so that the model is the plain deterministic linear-threshold
+model: ``adoption_rate`` (probability per step of adopting
 when above threshold), ``noise`` (probability per step of adopting while aware but below
 threshold; Eckles et al. 2024), ``spontaneous_rate`` (adoption from external evidence),
 ``lapse_rate`` (adopters whose reinforcement has fallen below threshold drop the practice;
