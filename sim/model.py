@@ -110,6 +110,10 @@ class AdoptionModel(mesa.Model):
         track: node-table columns to record adoption by group at every step.
         interventions: callables run at the start of every step (events, convening ...).
         max_steps: cap for ``run(None)`` on models that may never reach a fixed point.
+        eager_agents: create the Mesa agents now rather than on first use. The step never
+            needs them (it works on arrays), so by default they are created the first time
+            ``agents``, ``agents_by_type`` or ``agent_list`` is read: a sweep of thousands of
+            runs, or a 10^6-node run, does not pay ~5 us per agent it never looks at.
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class AdoptionModel(mesa.Model):
         interventions: Sequence[Intervention] = (),
         max_steps: int = 10_000,
         weight: str = "weight",
+        eager_agents: bool = False,
     ) -> None:
         super().__init__(rng=seed)
         self.seed = seed
@@ -190,26 +195,57 @@ class AdoptionModel(mesa.Model):
         self._group_rows: list[np.ndarray] = []
         self._history: pd.DataFrame | None = None
         self._last_changed = 0
-        self._create_agents()
+        self._agent_list: list | None = None
+        if "agent_type" in net.nodes:
+            unknown = set(net.nodes["agent_type"].unique()) - set(AGENT_TYPES)
+            if unknown:
+                raise InputError(f"network.agent_type: unknown agent type "
+                                 f"{sorted(map(str, unknown))[0]!r}; allowed: "
+                                 f"{', '.join(AGENT_TYPES)}")
+        if eager_agents:
+            self._create_agents()
         self._record(new=int(self.adopted.sum()), lapsed=0)
 
     # ------------------------------------------------------------------------------------
     # agents
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents (Mesa's AgentSet), created on first use."""
+        self._create_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        self._create_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._create_agents()
+        return super().agent_types
+
+    @property
+    def agent_list(self) -> list:
+        """The agents in node order: ``agent_list[i]`` is node i."""
+        self._create_agents()
+        return self._agent_list
+
     def _create_agents(self) -> None:
         """One Mesa agent per node, in node order (a plain loop: Mesa registers each)."""
+        if self._agent_list is not None:
+            return
         table = self.network.nodes
         cols = [c for c in table.columns if c not in _VIEW_ATTRIBUTES]
         columns = [table[c].tolist() for c in cols]
         kinds = table["agent_type"].tolist() if "agent_type" in table else None
-        unknown = set(kinds or ()) - set(AGENT_TYPES)
-        if unknown:
-            raise InputError(f"network.agent_type: unknown agent type {sorted(unknown)[0]!r}; "
-                             f"allowed: {', '.join(AGENT_TYPES)}")
         agents = []
         for i, values in enumerate(zip(*columns, strict=True) if cols else ((),) * self.n):
             cls = AGENT_TYPES[kinds[i]] if kinds else Organisation
             agents.append(cls(self, i, **dict(zip(cols, values, strict=True))))
-        self.agent_list = agents
+        self._agent_list = agents
+        # Mesa 3.3 keeps every model alive in a class-level id counter (Agent._ids,
+        # mesa#3179), leaking each run's agents; every id is given now, so drop the counter.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
     def _node_indices(self, nodes: Sequence[int] | np.ndarray, field: str) -> np.ndarray:
         idx = np.asarray(nodes, dtype=np.int64)

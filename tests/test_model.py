@@ -296,3 +296,23 @@ def test_bad_input_names_the_field(kwargs: dict, field: str) -> None:
 def test_empty_graph_is_rejected() -> None:
     with pytest.raises(InputError, match="network"):
         AdoptionModel(graph=nx.Graph())
+
+
+def test_agents_created_on_first_use_match_eager_ones() -> None:
+    """Lazily created agents see the same state as agents created up front."""
+    net = ring_lattice(60, 4)
+    lazy = AdoptionModel(graph=net, threshold=2, initial_adopters=[0, 1]).run(5)
+    eager = AdoptionModel(graph=net, threshold=2, initial_adopters=[0, 1],
+                          eager_agents=True).run(5)
+    assert len(mesa_agents(eager)) == 60
+    assert len(mesa_agents(lazy)) == 0  # nothing paid for until asked
+    assert lazy.history.equals(eager.history)
+    assert [a.adopted for a in lazy.agent_list] == [a.adopted for a in eager.agent_list]
+    assert len(lazy.agents) == 60
+
+
+def mesa_agents(model: AdoptionModel):
+    """Mesa's own registry, bypassing the lazy ``agents`` property."""
+    import mesa
+
+    return mesa.Model.agents.fget(model)
