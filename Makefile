@@ -1,5 +1,6 @@
 # Two entry points, each builds its own environment from pyproject.toml on first use:
-#   make run    the default scenario (summary, time series and figure under results/)
+#   make run    the main job: England baseline vs the recommended scenario, 10 replicates
+#               each (comparison table, summary and figure under results/compare/)
 #   make test   the full test suite (what .ci/run calls)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/pasim $(ARGS)
+	$(BIN)/pasim-compare $(ARGS)
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check sim tests benchmarks

@@ -61,6 +61,8 @@ def summarise(model: AdoptionModel) -> dict[str, Any]:
             out[key] = None
     out["ties_built"] = int(model.ties_built)
     out["cost"] = float(model.cost)
+    for lever, spent in getattr(model, "lever_costs", {}).items():  # set by sim.world
+        out[f"cost_{lever}"] = float(spent)
     new_adopters = adopted - seeds
     out["cost_per_adopter"] = float(model.cost / new_adopters) if new_adopters > 0 else None
     return out

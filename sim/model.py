@@ -87,6 +87,18 @@ def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: floa
     return arr
 
 
+def _symmetric_max(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
+    """Ties (u, v, w) as a symmetric matrix; a repeated tie keeps its largest weight."""
+    keep = u != v
+    u, v, w = u[keep], v[keep], w[keep]
+    rows, cols, data = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+    order = np.lexsort((-data, cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return sp.csr_array((data[first], (rows[first], cols[first])), shape=(n, n))
+
+
 class AdoptionModel(mesa.Model):
     """Complex contagion of a practice over a network of organisations and leaders.
 
@@ -186,6 +198,7 @@ class AdoptionModel(mesa.Model):
         self.ties_built = 0
         self.cost = 0.0
         self.interventions: list[Intervention] = list(interventions)
+        self._tie_codes: dict[str, np.ndarray] = {}
         self._stepping = False
         self._rebuild()
         self.aware |= self.exposure > EPS
@@ -296,7 +309,8 @@ class AdoptionModel(mesa.Model):
         self._built = live
         if live:
             u, v, w = (np.concatenate([t[i] for t in live]) for i in range(3))
-            adjacency = self.network.with_ties(u, v, w).adjacency
+            adjacency = self.network.adjacency.maximum(_symmetric_max(u, v, w, self.n)).tocsr()
+            adjacency.sort_indices()
         else:
             adjacency = self.network.adjacency
         self._adjacency = adjacency
@@ -318,7 +332,9 @@ class AdoptionModel(mesa.Model):
         for column, strength in (("sector", self.coherence), ("level", self.alignment)):
             if column not in nodes or np.all(strength == 1.0):
                 continue
-            codes = tie_groups(nodes[column], column)
+            if column not in self._tie_codes:  # encode once; ties are rebuilt many times
+                self._tie_codes[column] = tie_groups(nodes[column], column)
+            codes = self._tie_codes[column]
             crossing = codes[rows] != codes[cols]
             f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
             factor = f if factor is None else factor * f

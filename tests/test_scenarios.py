@@ -1,0 +1,138 @@
+"""The scenarios and ``pasim-compare``: what happened in 2021-22, and what was recommended."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim import compare
+from sim.compare import compose
+from sim.config import validate
+from sim.errors import InputError
+from sim.networks.england import england
+from sim.runner import simulate
+from sim.world import build_model
+
+SCENARIOS = ("baseline", "anhss_2021_22", "recommended")
+SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+                 "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_composes_and_validates(scenario: str) -> None:
+    cfg = validate(compose(scenario, []))
+    assert cfg["network"]["name"] == "england" and cfg["steps"] == 260
+    assert cfg["title"]
+
+
+def test_baseline_is_the_default_with_every_lever_off() -> None:
+    baseline = compose("baseline", [])
+    default = compose(None, [])
+    assert baseline.pop("title") and default.pop("title") is None
+    assert baseline == default
+    levers = baseline["levers"]
+    assert levers["convening"]["strategy"] == "none" and levers["champions"]["per_system"] == 0
+    assert levers["shared_goals"]["strength"] == 0 and levers["data"]["share"] == 0
+    assert levers["events"]["schedule"] == []
+
+
+def test_anhss_replays_the_four_2021_22_events_from_july_2021() -> None:
+    events = compose("anhss_2021_22", [])["levers"]["events"]["schedule"]
+    assert [e["step"] for e in events] == [9, 22, 28, 48]  # Sep, Dec 2021; Jan, Jun 2022
+    assert [e["size"] for e in events] == [125, 60, 30, 60]
+    assert [e["format"] for e in events] == ["virtual", "in_person", "virtual", "in_person"]
+    assert events[1]["region"] == "East of England" and events[3]["region"] == "Midlands"
+    assert {"national", "regional"} <= set(events[2]["audience"])
+
+
+def test_anhss_events_raise_awareness_build_tables_and_cost_in_their_weeks() -> None:
+    cfg = validate(compose("anhss_2021_22", [*SMALL_ENGLAND, "steps=60"]))
+    net = england(seed=4, pcns_per_system=10, community_groups_per_system=8,
+                  vcs_organisations_per_system=6, leisure_providers_per_system=4)
+    model = build_model(cfg, net, seed=4).run(60)
+    h = model.history.set_index("step")
+    events = [(i.e, i.attendees) for i in model.interventions]
+    assert [len(a) for _, a in events] == [e["size"] for e, _ in events]  # every seat taken
+    for event, attendees in events:
+        s = event["step"]
+        assert h.loc[s, "cost"] - h.loc[s - 1, "cost"] == event["cost"]
+        assert h.loc[s, "aware"] > h.loc[s - 1, "aware"]
+        tables = np.array_split(attendees, math.ceil(attendees.size / event["table_size"]))
+        seats = np.array([t.size for t in tables])
+        expected = int((seats * (seats - 1) // 2).sum()) if event["format"] == "in_person" else 0
+        assert h.loc[s, "ties_built"] - h.loc[s - 1, "ties_built"] == expected
+    assert h["cost"].iloc[-1] == sum(e["cost"] for e, _ in events)
+
+
+def test_recommended_pulls_every_lever_the_evaluation_named() -> None:
+    levers = compose("recommended", [])["levers"]
+    assert levers["convening"]["strategy"] in ("wide_bridges", "targeted")
+    assert levers["convening"]["budget"] > 0 and levers["convening"]["width"] >= 2
+    assert levers["champions"]["per_system"] >= 1
+    assert levers["shared_goals"]["strength"] > 0 and levers["shared_goals"]["inequalities_focus"]
+    assert levers["shared_goals"]["scope"] == "all"
+    schedule = levers["events"]["schedule"]
+    assert schedule and all(e["format"] == "in_person" and e["clarity"] >= 0.8 for e in schedule)
+
+
+@pytest.mark.slow
+def test_recommended_spreads_further_and_faster_than_the_baseline() -> None:
+    common = [*SMALL_ENGLAND, "steps=130", "replicates=8"]
+    rec = simulate(validate(compose("recommended", common))).summary
+    base = simulate(validate(compose("baseline", common))).summary
+    test = stats.wilcoxon(rec["final_adoption"], base["final_adoption"], alternative="greater")
+    assert test.pvalue < 0.01, (rec["final_adoption"], base["final_adoption"])
+    assert (rec["cost"] > 0).all() and (base["cost"] == 0).all()
+    assert rec["steps_to_25"].notna().all()
+
+
+def test_compare_writes_the_table_and_the_figure(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    lines: list[str] = []
+    table, written = compare.run(["baseline", "recommended"],
+                                 [*SMALL_ENGLAND, "replicates=3", "steps=130"], out=out,
+                                 echo=lines.append)
+    assert written == out
+    for name in ("comparison.csv", "comparison.md", "comparison.png", "replicates.csv"):
+        assert (out / name).is_file(), name
+    assert table["scenario"].tolist() == ["baseline", "recommended"]
+    assert (table["replicates"] == 3).all()
+    csv = pd.read_csv(out / "comparison.csv")
+    assert {"final_adoption_median", "final_adoption_p10", "final_adoption_p90",
+            "steps_to_50_median", "equity_gap_median", "cost_median",
+            "cost_per_adopter_median", "extra_adopters_median"} <= set(csv.columns)
+    assert csv.loc[0, "extra_adopters_median"] == 0  # the first scenario is the reference
+    text = (out / "comparison.md").read_text()
+    assert "| baseline |" in text and "| recommended |" in text
+    assert any("s per run" in line for line in lines)
+    runs = pd.read_csv(out / "replicates.csv")
+    assert len(runs) == 6 and {"cost_convening", "cost_champions"} <= set(runs.columns)
+
+
+def test_compare_arguments() -> None:
+    scenarios, overrides, out = compare.parse_args(["scenario=a,b", "steps=3", "out=x"])
+    assert scenarios == ["a", "b"] and out == Path("x")
+    assert overrides == ["steps=3", f"replicates={compare.DEFAULT_REPLICATES}"]
+    assert compare.parse_args([])[0] == list(compare.DEFAULT_SCENARIOS)
+    assert compare.parse_args(["replicates=2"])[1] == ["replicates=2"]
+
+
+def test_compare_rejects_bad_input_in_one_line_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "cmp"
+    for argv in (["scenario=baseline,nowhere", f"out={out}"],
+                 ["levers.convening.budget=-5", f"out={out}"],
+                 ["replicates"]):
+        with pytest.raises(SystemExit) as exit_:
+            compare.main(argv)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "\n" not in err, err
+    assert not out.exists()
+    with pytest.raises(InputError, match="^levers.convening.budget"):
+        compare.run(["baseline"], ["levers.convening.budget=-5"], out=out)
