@@ -1,35 +1,652 @@
 """Checking a run's configuration before anything runs or is written.
 
-Every rule gives one line naming the key, the bad value and what is allowed.
+A mistake in a config should cost the user one line, not a traceback ten minutes into a sweep
+or a half-written results directory. Checks come in three layers, cheapest first:
+
+1. ``validate(cfg)``: the schema. A table of rules per dotted key (``RULES``, and
+   ``NETWORK_RULES`` per network) gives types, ranges and allowed names; then the cross-field
+   rules (``CROSS_RULES``: bridge width <= cluster size, seeds <= nodes, and the levers' and
+   mechanisms' own checks, events inside the horizon among them). Pure: no I/O, no network
+   built. ``sim.runner.simulate`` calls it first.
+2. ``check_buildable(cfg)``: builds the first replicate's network and model without running a
+   step, so the generators', loaders' and levers' own checks run before anything is written.
+   A file network is always loaded (its content is what needs checking); a synthetic one only
+   when small enough to be cheap.
+3. ``check_command_line(args)``: what ``pasim`` does before Hydra starts: composes the config
+   of every job of the command (every combination of a ``-m`` sweep) and runs 1 and 2 on each,
+   turning Hydra's and OmegaConf's own errors (unknown group option, unknown key, missing
+   ``???`` value, override syntax, interpolation) into the same one-line ``InputError``.
+
+Every message starts with the dotted key, then what is allowed and the bad value:
+``model.noise: must be a number in [0, 1] (got 1.5)``.
+
+Extending: a new config key gets an entry in ``RULES`` (or ``NETWORK_RULES``); a rule that
+relates several keys is a function ``f(cfg)`` decorated with ``@cross_rule``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
 
+#: the repository's Hydra configs (the package is installed editable from the repository)
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
 REQUIRED_GROUPS = ("network", "model")
 
+#: Hydra's marker for a value the user must give (``network.path: ???``)
+MISSING = "???"
 
-def _int(cfg: Mapping[str, Any], key: str, minimum: int, allow_none: bool = False) -> None:
-    value = cfg.get(key)
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        none = " or null" if allow_none else ""
-        raise InputError(f"{key}: must be an integer >= {minimum}{none} (got {value!r})")
+#: synthetic networks up to this many nodes are built by ``check_buildable`` (a file always is)
+PREFLIGHT_MAX_NODES = 200_000
+
+
+# ------------------------------------------------------------------------------------------
+# rules: one allowed set of values per key
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The values one key may take: a predicate and the words that describe it."""
+
+    allowed: str  # completes "must be ..."
+    ok: Callable[[Any], bool]
+    nullable: bool = False
+    required: bool = False
+
+    def check(self, key: str, value: Any) -> None:
+        if value is None and self.nullable:
+            return
+        if not self.ok(value):
+            null = " or null" if self.nullable else ""
+            raise InputError(f"{key}: must be {self.allowed}{null} (got {value!r})")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def integer(minimum: int | None = None, maximum: int | None = None, **kw: bool) -> Rule:
+    if minimum is not None and maximum is not None:
+        allowed = f"an integer from {minimum} to {maximum}"
+    elif minimum is not None:
+        allowed = f"an integer >= {minimum}"
+    else:
+        allowed = "an integer" if maximum is None else f"an integer <= {maximum}"
+    return Rule(allowed, lambda v: _is_int(v) and (minimum is None or v >= minimum)
+                and (maximum is None or v <= maximum), **kw)
+
+
+def number(minimum: float = -math.inf, maximum: float = math.inf, *, open_low: bool = False,
+           open_high: bool = False, **kw: bool) -> Rule:
+    if math.isinf(maximum):
+        allowed = "a finite number" if math.isinf(minimum) else \
+            f"a number {'>' if open_low else '>='} {minimum:g}"
+    else:
+        allowed = (f"a number in {'(' if open_low else '['}{minimum:g}, "
+                   f"{maximum:g}{')' if open_high else ']'}")
+
+    def ok(v: Any) -> bool:
+        return _is_number(v) and (v > minimum if open_low else v >= minimum) and \
+            (v < maximum if open_high else v <= maximum)
+
+    return Rule(allowed, ok, **kw)
+
+
+def one_of(*options: str, **kw: bool) -> Rule:
+    return Rule(f"one of: {', '.join(options)}", lambda v: isinstance(v, str) and v in options,
+                **kw)
+
+
+def boolean(**kw: bool) -> Rule:
+    return Rule("true or false", lambda v: isinstance(v, bool), **kw)
+
+
+def text(**kw: bool) -> Rule:
+    return Rule("a non-empty string", lambda v: isinstance(v, str) and v != "", **kw)
+
+
+def names(**kw: bool) -> Rule:
+    return Rule("a list of names", lambda v: isinstance(v, list | tuple)
+                and all(isinstance(x, str) for x in v), **kw)
+
+
+PROBABILITY = number(0.0, 1.0)
+NETWORK_SEED = integer(0, nullable=True)
+
+
+def _model_rules() -> dict[str, Rule]:
+    from sim.seeding import STRATEGIES
+    from sim.thresholds import THRESHOLD_KINDS
+
+    return {
+        "seed": integer(0),
+        "replicates": integer(1),
+        "steps": integer(0, nullable=True),
+        "seed_includes_params": boolean(),
+        "figure": boolean(),
+        "progress": boolean(),
+        "name": text(),
+        "title": Rule("a string", lambda v: isinstance(v, str), nullable=True),
+        "track": names(nullable=True),
+        "network.name": text(required=True),
+        # model.threshold: a number, per-node list or distribution; see _threshold below
+        "model.threshold": Rule("a number, a list or a distribution",
+                                lambda v: v is not None, required=True),
+        "model.threshold_kind": one_of(*THRESHOLD_KINDS),
+        "model.adoption_rate": PROBABILITY,
+        "model.noise": PROBABILITY,
+        "model.spontaneous_rate": PROBABILITY,
+        "model.lapse_rate": PROBABILITY,
+        "model.max_steps": integer(1),
+        "seeding.strategy": one_of("none", *STRATEGIES),
+    }
+
+
+def _network_rules() -> dict[str, dict[str, Rule]]:
+    from sim.networks.clustered import INTERNAL, LAYOUTS
+    from sim.networks.file import FORMATS
+    from sim.networks.lattice import REWIRE
+
+    ring = {"n": integer(3), "k": integer(2), "p": PROBABILITY, "seed": NETWORK_SEED}
+    return {
+        "ring_lattice": {**ring, "rewire": one_of(*REWIRE)},
+        "small_world": ring,
+        "random": {"n": integer(1), "mean_degree": number(0.0), "seed": NETWORK_SEED},
+        "clustered": {"clusters": integer(1), "size": integer(2), "width": integer(0),
+                      "layout": one_of(*LAYOUTS), "internal": one_of(*INTERNAL),
+                      "internal_degree": integer(2, nullable=True), "seed": NETWORK_SEED},
+        "file": {"path": text(required=True), "format": one_of(*FORMATS),
+                 "nodes": text(nullable=True), "source": text(), "target": text(),
+                 "weight": text(nullable=True), "id_column": text()},
+        "england": {"seed": NETWORK_SEED},
+        "networkx": {"generator": text(required=True)},
+    }
+
+
+#: dotted key -> rule, for keys whose place does not depend on other values
+RULES: dict[str, Rule] = _model_rules()
+
+#: network name -> parameter -> rule (parameters the generator checks in depth itself)
+NETWORK_RULES: dict[str, dict[str, Rule]] = _network_rules()
+
+#: keys the model group may hold (anything else would be silently ignored: a typo)
+MODEL_KEYS = tuple(k.split(".", 1)[1] for k in RULES if k.startswith("model."))
+
+#: seeding strategy -> the keys it reads
+SEEDING_KEYS: dict[str, tuple[str, ...]] = {
+    "none": (), "random": ("k",), "degree": ("k",), "neighbourhood": ("node",),
+    "nodes": ("nodes",),
+}
+
+CrossRule = Callable[[Mapping[str, Any]], None]
+
+#: rules relating several keys, run in order after every single-key rule has passed
+CROSS_RULES: list[CrossRule] = []
+
+
+def cross_rule(func: CrossRule) -> CrossRule:
+    """Register ``func(cfg)`` (raising ``InputError``) as a cross-field rule."""
+    CROSS_RULES.append(func)
+    return func
+
+
+_ABSENT = object()
+
+
+def lookup(cfg: Mapping[str, Any], key: str) -> Any:
+    """The value at a dotted key, or ``_ABSENT``."""
+    node: Any = cfg
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _check_rules(cfg: Mapping[str, Any], rules: Mapping[str, Rule], prefix: str = "") -> None:
+    for key, rule in rules.items():
+        value = lookup(cfg, key)
+        if value is _ABSENT:
+            if rule.required:
+                raise InputError(f"{prefix}{key}: missing; it must be {rule.allowed}")
+            continue
+        rule.check(prefix + key, value)
+
+
+def _missing_values(node: Any, path: str = "") -> Iterator[str]:
+    """Dotted keys holding Hydra's ``???`` (a value the user was meant to give)."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _missing_values(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            yield from _missing_values(value, f"{path}[{i}]")
+    elif isinstance(node, str) and node == MISSING:
+        yield path
 
 
 def validate(cfg: dict[str, Any]) -> dict[str, Any]:
-    """Return ``cfg`` unchanged if it is valid, else raise ``InputError``."""
+    """Return ``cfg`` unchanged if it is valid, else raise ``InputError`` (one line)."""
+    if not isinstance(cfg, Mapping):
+        raise InputError(f"config: must be a mapping of keys to values (got {cfg!r})")
+    missing = next(_missing_values(cfg), None)
+    if missing is not None:
+        raise InputError(f"{missing}: required but not set ({MISSING}); give it, "
+                         f"e.g. {missing}=<value>")
     for group in REQUIRED_GROUPS:
         if not isinstance(cfg.get(group), Mapping):
             raise InputError(f"{group}: missing config group; choose one, e.g. {group}=<name>")
-    if "name" not in cfg["network"]:
-        raise InputError("network.name: missing; choose a network, e.g. network=ring_lattice")
-    _int(cfg, "seed", 0)
-    _int(cfg, "replicates", 1)
-    _int(cfg, "steps", 0, allow_none=True)
+    _check_rules(cfg, RULES)
+    name = cfg["network"]["name"]
+    if name in NETWORK_RULES:
+        _check_rules(cfg["network"], NETWORK_RULES[name], prefix="network.")
+    for rule in CROSS_RULES:
+        rule(cfg)
     return cfg
+
+
+# ------------------------------------------------------------------------------------------
+# cross-field rules
+
+
+def node_count(cfg: Mapping[str, Any]) -> int | None:
+    """Nodes of a synthetic network from its parameters (None when only building tells)."""
+    net = cfg["network"]
+    if net["name"] in ("ring_lattice", "small_world", "random"):
+        return net.get("n")
+    if net["name"] == "clustered" and "clusters" in net and "size" in net:
+        return net["clusters"] * net["size"]
+    return None
+
+
+def _integer_labels(cfg: Mapping[str, Any]) -> bool:
+    """Synthetic networks label their nodes 0..n-1."""
+    return node_count(cfg) is not None
+
+
+@cross_rule
+def _unknown_model_keys(cfg: Mapping[str, Any]) -> None:
+    unknown = sorted(set(cfg["model"]) - set(MODEL_KEYS))
+    if unknown:
+        raise InputError(f"model.{unknown[0]}: unknown key; model has: {', '.join(MODEL_KEYS)}")
+
+
+@cross_rule
+def _ring_degree(cfg: Mapping[str, Any]) -> None:
+    net = cfg["network"]
+    if net["name"] in ("ring_lattice", "small_world") and "n" in net and "k" in net:
+        n, k = net["n"], net["k"]
+        if k % 2 or k >= n:
+            raise InputError(f"network.k: must be an even integer from 2 to n-1 = {n - 1} "
+                             f"(got {k!r})")
+
+
+@cross_rule
+def _random_degree(cfg: Mapping[str, Any]) -> None:
+    net = cfg["network"]
+    if net["name"] == "random" and "n" in net and net.get("mean_degree", 0) > net["n"] - 1:
+        raise InputError(f"network.mean_degree: must be at most n-1 = {net['n'] - 1} "
+                         f"(got {net['mean_degree']!r})")
+
+
+@cross_rule
+def _bridge_width(cfg: Mapping[str, Any]) -> None:
+    """A bridge of width w uses w distinct nodes on each side; on a ring of more than two
+    clusters a cluster's outgoing and incoming bridges must not share nodes."""
+    net = cfg["network"]
+    if net["name"] != "clustered" or "width" not in net or "size" not in net:
+        return
+    width, size = net["width"], net["size"]
+    if width > size:
+        raise InputError(f"network.width: must be at most network.size = {size} "
+                         f"(got {width!r})")
+    if net.get("layout", "ring") == "ring" and net.get("clusters", 1) > 2 and 2 * width > size:
+        raise InputError(f"network.width: must be at most network.size/2 = {size // 2} on a "
+                         f"ring of {net['clusters']} clusters (got {width!r})")
+
+
+@cross_rule
+def _threshold(cfg: Mapping[str, Any]) -> None:
+    """The threshold's shape and range, by the rules the model itself applies."""
+    import numpy as np
+
+    from sim.thresholds import draw_thresholds
+
+    model = cfg["model"]
+    spec = model["threshold"]
+    kind = model.get("threshold_kind", "count")
+    if isinstance(spec, bool | str):
+        raise InputError("model.threshold: must be a number, a per-node list or a "
+                         f"distribution {{dist: ..., ...}} (got {spec!r})")
+    if isinstance(spec, list | tuple):
+        n = node_count(cfg)
+        if n is not None and len(spec) != n:
+            raise InputError(f"model.threshold: a per-node list needs one value per node ({n}),"
+                             f" got {len(spec)}")
+        if not all(_is_number(x) for x in spec):
+            raise InputError(f"model.threshold: every per-node value must be a number "
+                             f"(got {spec!r})")
+        size = len(spec)
+    else:
+        size = 0 if isinstance(spec, Mapping) else 1  # a distribution: check its parameters
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key != "dist" and not _is_number(value) and value is not None:
+                raise InputError(f"model.threshold.{key}: must be a number (got {value!r})")
+    try:
+        draw_thresholds(spec, size, kind, np.random.default_rng(0))
+    except InputError:
+        raise
+    except (TypeError, ValueError) as err:  # numpy rejecting a distribution's parameters
+        detail = " ".join(str(err).split())
+        raise InputError(f"model.threshold: distribution parameters rejected ({detail}); "
+                         f"got {dict(spec) if isinstance(spec, Mapping) else spec!r}") from None
+
+
+@cross_rule
+def _seeding(cfg: Mapping[str, Any]) -> None:
+    """Seeding keys by strategy, and no more initial adopters than nodes."""
+    seeding = cfg.get("seeding")
+    if seeding is None:
+        return
+    if not isinstance(seeding, Mapping):
+        raise InputError(f"seeding: must be a seeding strategy, e.g. seeding=neighbourhood "
+                         f"(got {seeding!r})")
+    strategy = seeding.get("strategy", "none")
+    allowed = SEEDING_KEYS[strategy]
+    unknown = sorted(set(seeding) - {"strategy", *allowed})
+    if unknown:
+        keys = ", ".join(allowed) or "no other keys"
+        raise InputError(f"seeding.{unknown[0]}: unknown key for strategy {strategy!r}; "
+                         f"it takes: {keys}")
+    n = node_count(cfg)
+    if strategy in ("random", "degree"):
+        if "k" not in seeding:
+            raise InputError(f"seeding.k: missing; strategy {strategy!r} needs the number of "
+                             "initial adopters")
+        integer(0, n).check("seeding.k", seeding["k"])
+    elif strategy == "nodes":
+        nodes = seeding.get("nodes")
+        if not isinstance(nodes, list | tuple):
+            raise InputError(f"seeding.nodes: must be a list of node labels (got {nodes!r})")
+        if n is not None and len(nodes) > n:
+            raise InputError(f"seeding.nodes: {len(nodes)} initial adopters but the network "
+                             f"has only {n} nodes")
+        if _integer_labels(cfg):
+            for i, node in enumerate(nodes):
+                integer(0, n - 1).check(f"seeding.nodes[{i}]", node)
+    elif strategy == "neighbourhood" and seeding.get("node") is not None and _integer_labels(cfg):
+        integer(0, n - 1).check("seeding.node", seeding["node"])
+
+
+@cross_rule
+def _levers(cfg: Mapping[str, Any]) -> None:
+    """Each lever checks its own values (``sim.levers``), events against the horizon too;
+    the checks that need the network (convening width <= cluster size ...) run when the
+    levers are applied, i.e. in ``check_buildable``."""
+    if cfg.get("levers") is None:
+        return
+    from sim.levers import check_levers
+
+    check_levers(cfg["levers"], cfg.get("steps"))
+
+
+@cross_rule
+def _mechanisms(cfg: Mapping[str, Any]) -> None:
+    """The mechanisms group checks its own values (``sim.mechanisms``)."""
+    if cfg.get("mechanisms") is None:
+        return
+    from sim.mechanisms import Mechanisms
+
+    Mechanisms.from_config(cfg["mechanisms"])
+
+
+# ------------------------------------------------------------------------------------------
+# layer 2: build what is cheap to build
+
+
+def _estimated_nodes(cfg: Mapping[str, Any]) -> int | None:
+    n = node_count(cfg)
+    if n is None and cfg["network"]["name"] == "networkx":
+        n = cfg["network"].get("n")
+    return n if _is_int(n) else None
+
+
+def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
+    """Validate, then build the first replicate's network and model without running a step.
+
+    The generators, the file loader, the seeding and the levers check their own inputs as
+    they build; doing it here means those errors too arrive before a directory is made. A
+    synthetic network larger than ``PREFLIGHT_MAX_NODES`` is not built (the schema has
+    checked its parameters; the run checks the rest). ``cache`` keeps networks between
+    calls (one per distinct network config in a sweep).
+    """
+    import numpy as np
+
+    from sim.runner import _network_for, to_dict
+    from sim.seeding import choose_seeds
+    from sim.world import build_model
+
+    config = validate(to_dict(cfg))
+    n = _estimated_nodes(config)
+    if config["network"]["name"] != "file" and n is not None and n > PREFLIGHT_MAX_NODES:
+        return
+    cache = {} if cache is None else cache
+    if config["network"].get("seed", 0) is None:  # any seed will do: build it once per sweep
+        config = {**config, "network": {**config["network"], "seed": 0}}
+    network = _network_for(config, 0, cache)
+    seeding = config.get("seeding") or {}
+    if seeding.get("strategy", "none") != "none":  # named as the config names it
+        choose_seeds(network, seeding, np.random.default_rng(0), field="seeding")
+    build_model(config, network, 0)
+
+
+# ------------------------------------------------------------------------------------------
+# layer 3: the command line, before Hydra runs anything
+
+#: Hydra command-line flags under which ``pasim`` runs jobs (others: help, --cfg ... run none)
+RUN_FLAGS = ("-m", "--multirun")
+
+#: keys that do not change what a job checks (so sweeps over them need one check)
+_UNCHECKED_KEYS = ("seed", "replicates", "title", "figure", "progress", "name")
+
+
+def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
+                       config_name: str = "config") -> int:
+    """Check every job ``pasim <args>`` would run; return how many were checked.
+
+    Composes each job's config with Hydra's compose API (a ``-m`` sweep is expanded the way
+    Hydra's basic sweeper does, including ``hydra.sweeper.params`` from the config) and runs
+    ``check_buildable`` on it. Runs nothing and writes nothing. Returns 0 without checking
+    when other Hydra flags (``--help``, ``--cfg`` ...) are given: those run no job.
+    """
+    flags = [a for a in args if a.startswith("-")]
+    if any(f not in RUN_FLAGS for f in flags):
+        return 0
+    overrides = [a for a in args if not a.startswith("-")]
+
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    with initialize_config_dir(config_dir=str(config_dir), version_base="1.3",
+                               job_name="pasim"):
+        parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+        composer = _Composer(config_name, parser)
+        jobs = composer.jobs(overrides, multirun=bool(flags))
+        cache: dict = {}
+        checked: set[str] = set()
+        for job in jobs:
+            cfg = composer.config(job)
+            ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
+                               sort_keys=True, default=str)
+            if ident in checked:
+                continue
+            checked.add(ident)
+            try:
+                check_buildable(cfg, cache)
+            except InputError as err:
+                if len(jobs) > 1:
+                    raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
+                raise
+    return len(jobs)
+
+
+def _key_of(override: str) -> str:
+    """The key an override sets, as the user wrote it (``+model.x=1`` -> ``model.x``)."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+class _Composer:
+    """Hydra's compose API with its errors turned into one-line ``InputError``s."""
+
+    def __init__(self, config_name: str, parser: Any) -> None:
+        self.config_name = config_name
+        self.parser = parser
+
+    def jobs(self, overrides: list[str], multirun: bool) -> list[list[str]]:
+        """The override list of every job the command runs (one unless it sweeps)."""
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.errors import HydraException
+
+        parsed = [self._parse(o) for o in overrides]
+        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+        base = self._compose(fixed, hydra=True)
+        multirun = multirun or str(base.hydra.mode).endswith("MULTIRUN")
+        sweeps = [o for o in parsed if o.is_sweep_override()]
+        if not multirun:
+            if sweeps:
+                key = _key_of(sweeps[0].input_line)
+                raise InputError(f"{key}: '{sweeps[0].input_line}' is a sweep; add -m "
+                                 f"(--multirun) to run one job per value, or write a list as "
+                                 f"{key}=[a,b]")
+            return [fixed]
+        sweeper = str(base.hydra.sweeper.get("_target_", ""))
+        if not sweeper.endswith("BasicSweeper"):
+            return [fixed]  # another sweeper chooses its own jobs; check the fixed part
+        params = base.hydra.sweeper.get("params") or {}
+        lines = [f"{k}={v}" for k, v in params.items()] + overrides
+        try:
+            batches = BasicSweeper.split_arguments([self._parse(x) for x in lines], None)
+        except HydraException as err:
+            raise InputError(f"hydra.sweeper: {_first_line(err)}") from None
+        return [list(job) for batch in batches for job in batch]
+
+    def config(self, overrides: list[str]) -> dict[str, Any]:
+        """One job's resolved config as plain containers."""
+        from omegaconf import OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
+        cfg = self._compose(overrides)
+        try:
+            return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        except OmegaConfBaseException as err:
+            raise self._omegaconf_error(err) from None
+
+    def _parse(self, override: str) -> Any:
+        from hydra.errors import HydraException
+
+        try:
+            return self.parser.parse_override(override)
+        except HydraException as err:
+            raise InputError(f"{_key_of(override)}: cannot read '{override}' "
+                             f"({_first_line(err)}); see "
+                             "https://hydra.cc/docs/advanced/override_grammar/basic/") from None
+
+    def _compose(self, overrides: list[str], hydra: bool = False) -> Any:
+        """Compose quietly: Hydra warns about its own plugins' schemas on every compose, and
+        it repeats those warnings itself when it runs the job."""
+        from hydra import compose
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return compose(self.config_name, overrides=overrides, return_hydra_config=hydra)
+        except Exception as err:  # noqa: BLE001 - every composition failure is a user error
+            raise self._composition_error(err, overrides) from None
+
+    def _composition_error(self, err: Exception, overrides: list[str]) -> InputError:
+        from hydra.errors import MissingConfigException
+        from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+        if isinstance(err, MissingConfigException) and err.missing_cfg_file:
+            group, _, option = str(err.missing_cfg_file).rpartition("/")
+            if err.options is None or not group:
+                return InputError(f"{err.missing_cfg_file}: config not found")
+            if not err.options:
+                return InputError(f"{group}: unknown option '{option}'; the group has no "
+                                  "options yet")
+            return InputError(f"{group}: unknown option '{option}'; choose one of: "
+                              f"{', '.join(err.options)}")
+        cause = err.__cause__ if err.__cause__ is not None else err
+        unknown = (ConfigKeyError, ConfigAttributeError)
+        if isinstance(cause, unknown) and getattr(cause, "full_key", None):
+            return self._unknown_key(str(cause.full_key), overrides)
+        if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+            return self._omegaconf_error(cause)
+        culprit = self._culprit(overrides)
+        key = _key_of(culprit) if culprit else "overrides"
+        return InputError(f"{key}: {_first_line(err)}")
+
+    def _culprit(self, overrides: list[str]) -> str | None:
+        """The first override that fails on its own (errors do not always name it)."""
+        from hydra import compose
+
+        for override in overrides:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    compose(self.config_name, overrides=[override])
+            except Exception:  # noqa: BLE001
+                return override
+        return None
+
+    def _unknown_key(self, key: str, overrides: list[str]) -> InputError:
+        """``a.b.c=1`` where ``a.b`` has no ``c``: list the keys ``a.b`` has."""
+        from omegaconf import DictConfig, OmegaConf
+
+        parent = key.rpartition(".")[0]
+        others = [o for o in overrides if _key_of(o) != key]
+        absent = object()
+        try:
+            cfg = self._compose(others)
+            node = OmegaConf.select(cfg, parent, default=absent) if parent else cfg
+        except InputError:
+            node = absent
+        if isinstance(node, DictConfig):
+            return InputError(f"{key}: unknown key; {parent or 'the config'} has: "
+                              f"{', '.join(map(str, node.keys()))}")
+        if node is not absent:
+            return InputError(f"{key}: unknown key; {parent} is a value ({node!r}), not a "
+                              "group of keys")
+        return InputError(f"{key}: unknown key")
+
+    @staticmethod
+    def _omegaconf_error(err: Exception) -> InputError:
+        from omegaconf.errors import InterpolationResolutionError, MissingMandatoryValue
+
+        key = str(getattr(err, "full_key", "") or "config")
+        if isinstance(err, MissingMandatoryValue):
+            return InputError(f"{key}: required but not set ({MISSING}); give it, "
+                              f"e.g. {key}=<value>")
+        if isinstance(err, InterpolationResolutionError):
+            return InputError(f"{key}: cannot resolve its interpolation ({_first_line(err)})")
+        return InputError(f"{key}: {_first_line(err)}")

@@ -29,6 +29,8 @@ from sim.network import Network
 from sim.networks._checks import choice, pair_key, unique_keys
 
 FORMATS = ("auto", "graphml", "csv")
+#: the levels of the health system (national and regional bodies are "the centre")
+LEVELS = ("national", "regional", "system", "local")
 _SUFFIXES = {".graphml": "graphml", ".xml": "graphml", ".csv": "csv"}
 _INT = re.compile(r"^[+-]?\d+$")
 
@@ -119,6 +121,8 @@ def _existing(path: object, field: str) -> Path:
     if not isinstance(path, str | os.PathLike) or not str(path):
         raise InputError(f"{field}: must be a file path (got {path!r})")
     p = Path(path).expanduser()
+    if p.is_dir():
+        raise InputError(f"{field}: is a directory, not a file: {p}")
     if not p.is_file():
         raise InputError(f"{field}: file not found: {p}")
     return p
@@ -170,6 +174,8 @@ def _read_csv(p: Path, field: str, what: str, dtype: dict[str, type]) -> pd.Data
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         detail = " ".join(str(err).split())
         raise InputError(f"{field}: {what} is not a readable CSV file ({detail}): {p}") from None
+    except OSError as err:  # permissions, a file removed while reading ...
+        raise InputError(f"{field}: cannot read {what} ({err.strerror or err}): {p}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -306,8 +312,35 @@ def _node_table(ids: np.ndarray, attrs: pd.DataFrame | None, id_column: str) -> 
     return table
 
 
+def _check_categories(table: pd.DataFrame, where: str, noun: str) -> None:
+    """Sector and level decide which ties are discounted, so a node without one (or with a
+    misspelt level, which would silently count as a local organisation) is an error."""
+    for column in ("sector", "level"):
+        if column not in table.columns:
+            continue
+        values = table[column]
+        blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            i = int(np.flatnonzero(blank)[0])
+            raise InputError(
+                f"{where}: {noun} '{column}' is missing for node '{table['label'].iloc[i]}' "
+                f"({int(blank.sum())} node(s)); give every node a {column} or drop the {noun}"
+            )
+        if column == "level":
+            wrong = ~values.isin(LEVELS).to_numpy()
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                raise InputError(
+                    f"{where}: {noun} 'level' must be one of: {', '.join(LEVELS)}; node "
+                    f"'{table['label'].iloc[i]}' has {values.iloc[i]!r} "
+                    f"({int(wrong.sum())} node(s) wrong)"
+                )
+
+
 def _check_attributes(table: pd.DataFrame, where: str, noun: str) -> None:
-    """Attributes the model reads must be usable: deprivation in [0, 1], influence > 0."""
+    """Attributes the model reads must be usable: deprivation in [0, 1], influence > 0,
+    sector and level given for every node."""
+    _check_categories(table, where, noun)
     rules = {
         "deprivation": ("a number from 0 to 1", lambda x: (x >= 0) & (x <= 1)),
         "influence": ("a positive number", lambda x: (x > 0) & np.isfinite(x)),
