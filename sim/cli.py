@@ -2,6 +2,9 @@
 
 Bad input prints one line, ``error: <field>: <what is allowed>``, exits with status 2 and
 removes the job's output directory, so nothing that looks like a result is left behind.
+In a sweep (``-m``) a job that raises instead writes ``failed.json`` with its error, which
+the sweep table records, and the other jobs carry on (``sim.callbacks`` reports failures and
+sets the exit status at the end).
 """
 
 from __future__ import annotations
@@ -9,18 +12,24 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
 
+from sim import results
+from sim.config import CONFIG_DIR, check_command_line
 from sim.errors import InputError
 
 log = logging.getLogger("pasim")
 
-#: the repository's configs/ (the package is installed editable from the repository)
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+# configs/hydra/launcher/ spells out each launcher plugin's config under the plugin's own
+# name; Hydra 1.3 then also checks it against the plugin's schema and warns that this check
+# is deprecated. The files are complete without it, so the warning is noise.
+warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema")
 
 
 def _quiet_libraries() -> None:
@@ -35,15 +44,35 @@ def _discard(out_dir: Path) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def _record_failure(out_dir: Path, cfg: DictConfig, overrides: list[str],
+                    err: Exception) -> None:
+    """A sweep job that raised: write ``failed.json`` and log the one-line error."""
+    try:
+        config = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # an interpolation that cannot resolve: keep the overrides only
+        config = None
+    path = results.write_failure(out_dir, err, overrides, config)
+    log.error("error: %s (%s)", results.read_failure(out_dir)["error"], path)
+    return None
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _app(cfg: DictConfig) -> float | None:
     from sim.runner import run_job
 
     _quiet_libraries()
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    if in_sweep:
+        results.clear_failure(out_dir)
     try:
         result = run_job(cfg, out_dir)
-    except InputError as err:
+    except Exception as err:
+        if in_sweep:  # record it in the sweep table; the other jobs carry on
+            return _record_failure(out_dir, cfg, list(hydra_cfg.overrides.task), err)
+        if not isinstance(err, InputError):
+            raise
         _discard(out_dir)
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
@@ -57,7 +86,19 @@ def _app(cfg: DictConfig) -> float | None:
 
 
 def main() -> None:
-    _app()
+    """Check every job of the command (each combination of a sweep) before Hydra makes a
+    directory; any mistake, Hydra's own included, is one line and exit status 2."""
+    try:
+        check_command_line(sys.argv[1:], CONFIG_DIR)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        _app()
+    except KeyboardInterrupt:  # Ctrl-C: finished runs are complete, the rest never look it
+        print("\ninterrupted: finished runs are kept; run the same command again to resume",
+              file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

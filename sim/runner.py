@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,8 +30,12 @@ from sim.network import Network
 from sim.networks import build_network
 from sim.world import build_model
 
+log = logging.getLogger("pasim")
+
+#: config keys that change how results are presented or where they go, never the numbers
+_PRESENTATION = {"hydra", "output", "progress", "name", "figure", "title"}
 #: config keys that do not change what a run computes (so are not part of its identity)
-_NOT_IDENTITY = {"seed", "replicates", "hydra", "output", "progress"}
+_NOT_IDENTITY = {"seed", "replicates", *_PRESENTATION}
 
 
 @dataclass
@@ -55,6 +60,7 @@ class RunResult:
             "mean": {k: (None if pd.isna(v) else float(v)) for k, v in numeric.mean().items()},
             "runs": self.summary.to_dict(orient="records"),
             "config": self.config,
+            **self.extra,
         }
 
 
@@ -69,6 +75,13 @@ def identity_hash(cfg: Mapping[str, Any]) -> int:
     ident = {k: v for k, v in cfg.items() if k not in _NOT_IDENTITY}
     digest = hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).digest()
     return int.from_bytes(digest[:8], "little")
+
+
+def config_fingerprint(cfg: Mapping[str, Any]) -> str:
+    """What a run directory's results depend on (everything but presentation), so that a
+    resumed sweep can tell a finished run of the same configuration from a stale one."""
+    kept = {k: v for k, v in cfg.items() if k not in _PRESENTATION}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
@@ -144,10 +157,21 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
 
 
 def run_job(cfg: DictConfig | Mapping[str, Any], out_dir: Path | str) -> RunResult | None:
-    """One Hydra job: skip if already complete, else simulate and write."""
+    """One Hydra job: skip if already complete, else simulate and write.
+
+    A directory completed under a different configuration (a config file changed since) is
+    not skipped: its summary is removed first, so it never looks complete while re-running.
+    """
     out = Path(out_dir)
+    config = to_dict(cfg)
+    fingerprint = config_fingerprint(config)
     if io.is_complete(out):
-        return None
-    result = simulate(cfg)
-    write_result(result, out, figure=bool(to_dict(cfg).get("figure", True)))
+        if io.read_summary(out).get("fingerprint", fingerprint) == fingerprint:
+            return None
+        log.warning("%s: configuration changed since this run was written; running it again",
+                    out)
+        (out / io.SUMMARY).unlink()
+    result = simulate(config)
+    result.extra["fingerprint"] = fingerprint
+    write_result(result, out, figure=bool(config.get("figure", True)))
     return result

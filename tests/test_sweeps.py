@@ -1,0 +1,278 @@
+"""Sweeps: one collated table, the same numbers whatever the launcher, safe to interrupt.
+
+The sweeps here are small (ring lattices of 300 nodes, 40 steps) and run through the real
+``pasim`` command in a subprocess, as a user would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import results
+from sim.callbacks import PROGRESS_DIR
+from sim.report import main as report_main
+from sim.report import median_steps, pareto_front
+from sim.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept
+
+PASIM = str(Path(sys.executable).with_name("pasim"))
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+#: a 6-job sweep with 3 replicates each; stochastic (the default mechanisms' noise and lapse)
+SWEEP = ["network=ring_lattice", "network.n=300", "network.k=4,6", "model.threshold=1,2,3",
+         "replicates=3", "steps=40", "figure=false"]
+JOBS, REPLICATES, STEPS = 6, 3, 40
+
+
+def pasim(sweep_dir: Path, *extra: str, check: bool = True,
+          args: list[str] = SWEEP) -> subprocess.CompletedProcess:
+    cmd = [PASIM, "-m", *args, f"hydra.sweep.dir={sweep_dir}", *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table without the columns that measure the machine rather than the model."""
+    return frame.drop(columns=[c for c in RUNTIME_COLUMNS if c in frame])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The sweep run one job after another in one process (Hydra's basic launcher)."""
+    sweep_dir = tmp_path_factory.mktemp("reference")
+    pasim(sweep_dir, "hydra/launcher=basic", "progress=false")
+    return sweep_dir
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
+    runs, series = results.load(reference)
+    assert len(runs) == JOBS * REPLICATES
+    assert not runs.duplicated(["job", "replicate"]).any()
+    assert swept(runs) == ["network.k", "model.threshold"]
+    assert set(runs["network.k"]) == {4, 6} and set(runs["model.threshold"]) == {1, 2, 3}
+    assert runs["config.steps"].eq(STEPS).all()  # a parameter named like a metric is prefixed
+    assert {"final_adoption", "steps_to_50", "cost_per_adopter", "seed"} <= set(runs.columns)
+    assert (runs["status"] == "ok").all() and runs["error"].isna().all()
+    # common random numbers: replicate r has the same seed in every setting
+    assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
+    assert len(series) == JOBS * REPLICATES * (STEPS + 1)
+    assert {"network.k", "model.threshold", "replicate", "step",
+            "adopted_fraction"} <= set(series.columns)
+    final = series[series["step"] == STEPS].set_index(["job", "replicate"])["adopted_fraction"]
+    assert np.allclose(final.loc[list(zip(runs["job"], runs["replicate"], strict=True))],
+                       runs["final_adoption"])
+
+
+def test_load_reads_the_collated_files_only_while_they_are_current(reference, tmp_path):
+    collated = collate(reference)
+    fresh, _ = results.load(reference)
+    pd.testing.assert_frame_equal(fresh, collated.runs)
+    assert fresh.attrs["parameters"] == collated.runs.attrs["parameters"]
+    # a job that finished after collation makes the files stale: load collates again
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(reference), str(copy)], check=True)
+    job = next(p for p in copy.iterdir() if (p / results.SUMMARY).is_file())
+    (job / results.SUMMARY).unlink()
+    assert len(results.load(copy).runs) == (JOBS - 1) * REPLICATES
+
+
+def test_half_written_runs_are_never_collated(reference, tmp_path):
+    job = tmp_path / "sweep" / "model.threshold=9"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".summary.json.abc.tmp").write_text("{")  # a write cut off by a kill
+    done = tmp_path / "sweep" / "done"
+    subprocess.run(["cp", "-r", str(next(reference.glob("model.threshold=1,*"))), str(done)],
+                   check=True)
+    runs, _ = results.load(tmp_path / "sweep")
+    assert set(runs["job"]) == {"done"}
+    assert incomplete_jobs(tmp_path / "sweep") == [job]
+
+
+def test_a_single_run_directory_loads_too(reference):
+    run_dir = next(reference.glob("model.threshold=2,*"))
+    runs, series = results.load(run_dir)
+    assert len(runs) == REPLICATES and list(runs["job"].unique()) == ["."]
+    assert (runs["model.threshold"] == 2).all()  # from the run's own overrides
+    assert len(series) == REPLICATES * (STEPS + 1)
+
+
+def test_load_says_what_is_missing(tmp_path):
+    from sim.errors import InputError
+
+    with pytest.raises(InputError, match="^path: no finished or failed runs"):
+        results.load(tmp_path)
+
+
+# -- the same numbers whatever the launcher -------------------------------------------------
+
+
+def test_joblib_on_two_workers_gives_the_same_table(reference, tmp_path):
+    done = pasim(tmp_path, "hydra.launcher.n_jobs=2")  # the default launcher, progress on
+    assert f"{JOBS}/{JOBS}" in done.stderr and "failed=0" in done.stderr
+    assert f"pasim: {JOBS} jobs, {JOBS * REPLICATES} rows" in done.stderr
+    assert not (tmp_path / PROGRESS_DIR).exists()
+    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
+                                  numbers(results.load(reference).runs))
+    pd.testing.assert_frame_equal(results.load(tmp_path).timeseries,
+                                  results.load(reference).timeseries)
+
+
+def test_submitit_local_launcher_gives_the_same_numbers(reference, tmp_path):
+    """submitit's local executor: each job in its own process, as on a SLURM cluster."""
+    args = [a if a != "network.k=4,6" else "network.k=6" for a in SWEEP]
+    args = [a if a != "model.threshold=1,2,3" else "model.threshold=1,3" for a in args]
+    pasim(tmp_path, "hydra/launcher=submitit_local", "progress=false", args=args)
+    assert (tmp_path / ".submitit").is_dir()
+    mine = numbers(results.load(tmp_path).runs)
+    theirs = numbers(results.load(reference).runs)
+    theirs = theirs[theirs["job"].isin(mine["job"])].reset_index(drop=True)
+    assert len(mine) == 2 * REPLICATES
+    pd.testing.assert_frame_equal(mine[theirs.columns], theirs, check_dtype=False)
+
+
+@pytest.mark.skipif(os.environ.get("PASIM_TEST_RAY") != "1",
+                    reason="opt-in: set PASIM_TEST_RAY=1 after `pip install hydra-ray-launcher` "
+                           "(not a pasim dependency: it needs ray[default]<3, pins cloudpickle<3 "
+                           "and brings ~60 packages)")
+def test_local_ray_launcher_gives_the_same_numbers(reference, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    pasim(tmp_path, "hydra/launcher=ray", "progress=false")
+    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
+                                  numbers(results.load(reference).runs))
+
+
+# -- interrupted and failed sweeps ----------------------------------------------------------
+
+
+def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(reference, tmp_path):
+    cmd = [PASIM, "-m", *SWEEP, f"hydra.sweep.dir={tmp_path}", "hydra.launcher.n_jobs=2",
+           "progress=false"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(tmp_path.glob(f"*/{results.SUMMARY}")):
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, mid-sweep
+    proc.wait()
+    finished = len(list(tmp_path.glob(f"*/{results.SUMMARY}")))
+    assert 1 <= finished < JOBS
+
+    partial = results.load(tmp_path).runs  # what was finished, and only that
+    assert len(partial) == finished * REPLICATES
+
+    done = pasim(tmp_path, "hydra.launcher.n_jobs=2")
+    assert f"skipped={finished}" in done.stderr
+    runs = results.load(tmp_path).runs
+    assert len(runs) == JOBS * REPLICATES
+    assert not runs.duplicated(["job", "replicate"]).any()
+    pd.testing.assert_frame_equal(numbers(runs), numbers(results.load(reference).runs))
+
+
+FAIL_ON_THRESHOLD_2 = """
+import sys
+import sim.runner
+real = sim.runner.simulate
+def simulate(config):
+    if config["model"]["threshold"] == 2:
+        raise RuntimeError("boom")
+    return real(config)
+sim.runner.simulate = simulate
+import sim.cli
+sys.argv = ["pasim"] + sys.argv[1:]
+sim.cli.main()
+"""
+
+
+def test_a_failed_job_is_recorded_and_the_others_carry_on(reference, tmp_path):
+    cmd = [sys.executable, "-c", FAIL_ON_THRESHOLD_2, "-m", *SWEEP,
+           f"hydra.sweep.dir={tmp_path}", "hydra/launcher=basic", "progress=false"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "error: RuntimeError: boom" in done.stderr
+    assert "Traceback" not in done.stderr
+    runs = results.load(tmp_path).runs
+    assert len(runs) == JOBS * REPLICATES
+    failed = runs[runs["status"] == "failed"]
+    assert set(failed["model.threshold"]) == {2} and len(failed) == 2 * REPLICATES
+    assert (failed["error"] == "RuntimeError: boom").all() and failed["final_adoption"].isna().all()
+    failure = results.read_failure(tmp_path / failed["job"].iloc[0])
+    assert "in simulate" in failure["traceback"]  # where it was raised, for debugging
+    assert failure["overrides"] and failure["config"]["model"]["threshold"] == 2
+    ok = runs[runs["status"] == "ok"]
+    expected = numbers(results.load(reference).runs)
+    expected = expected[expected["model.threshold"] != 2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(numbers(ok).reset_index(drop=True), expected,
+                                  check_dtype=False)  # failed rows' NaN make counts floats
+
+    pasim(tmp_path, "hydra/launcher=basic", "progress=false")  # resume retries the failures
+    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
+                                  numbers(results.load(reference).runs))
+    assert not list(tmp_path.glob(f"*/{results.FAILED}"))
+
+
+def test_a_run_of_a_changed_configuration_is_not_skipped(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    from sim.runner import run_job
+
+    overrides = ["network=ring_lattice", "network.n=100", "steps=5", "figure=false"]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=overrides)
+        changed = compose("config", overrides=[*overrides, "model.threshold=3"])
+        renamed = compose("config", overrides=[*overrides, "name=other", "progress=false"])
+    assert run_job(cfg, tmp_path) is not None
+    assert run_job(cfg, tmp_path) is None  # finished: skipped
+    assert run_job(renamed, tmp_path) is None  # presentation only: still the same run
+    assert run_job(changed, tmp_path) is not None  # stale: run again
+    assert json.loads((tmp_path / results.SUMMARY).read_text())["config"]["model"][
+        "threshold"] == 3
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def test_report_draws_heatmaps_curves_and_frontier(reference, tmp_path, capsys):
+    report_main([str(reference), "--x", "model.threshold", "--out", str(tmp_path)])
+    written = capsys.readouterr().out.split()
+    names = {Path(p).name for p in written}
+    assert names == {"heatmap_steps_to_50.png", "heatmap_cost_per_adopter.png",
+                     "adoption_curves.png", "frontier.png", "settings.csv"}
+    for path in written:
+        assert Path(path).stat().st_size > (5000 if path.endswith(".png") else 100)
+    table = pd.read_csv(tmp_path / "settings.csv")
+    assert len(table) == JOBS and (table["runs"] == REPLICATES).all()
+
+
+def test_report_names_a_bad_option_in_one_line(reference, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        report_main([str(reference), "--x", "levers.nope"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --x: 'levers.nope' is not a parameter") and "\n" not in err
+
+
+def test_median_steps_counts_never_as_infinitely_late():
+    assert median_steps(pd.Series([10, 12, None])) == 12
+    assert median_steps(pd.Series([10, None, None])) == np.inf
+
+
+def test_pareto_front_keeps_settings_nothing_beats():
+    cost = np.array([0.0, 10.0, 10.0, 20.0, 30.0])
+    adoption = np.array([0.1, 0.5, 0.4, 0.5, 0.9])
+    assert pareto_front(cost, adoption).tolist() == [True, True, False, False, True]
