@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import copy
 import math
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -52,7 +51,7 @@ from sim.errors import InputError
 from sim.levers.plan import STEPS_PER_YEAR
 from sim.results import atomic_write, write_json
 from sim.sensitivity import OUTCOMES, compose_config, run_sample, with_defaults
-from sim.studies.common import map_tasks, save_figure
+from sim.studies.common import add_run_options, map_tasks, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -392,11 +391,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="fresh replicates per confirmed mix (default 10)")
     parser.add_argument("--batch", type=int, default=2,
                         help="trials proposed at once (default 2)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--seed", type=int, default=1, help="sampler and model base seed")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default {DEFAULT_OUT}/<time>)")
+    add_run_options(parser, DEFAULT_OUT, seed_help="sampler and model base seed")
     return parser
 
 

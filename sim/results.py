@@ -40,6 +40,15 @@ class SweepResults(NamedTuple):
     timeseries: pd.DataFrame  # one row per run x replicate x step
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
     path = Path(path)
@@ -49,6 +58,10 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        # mkstemp makes the file private (0600); results should read like any other file
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
+        with open(tmp_path, "rb") as handle:  # on disk before it takes the final name
+            os.fsync(handle.fileno())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

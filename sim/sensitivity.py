@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -46,7 +45,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.results import atomic_write, write_json
-from sim.studies.common import Row, map_tasks, save_figure
+from sim.studies.common import Row, add_run_options, map_tasks, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -387,11 +386,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--replicates", type=int, default=2, help="replicates per sample")
     parser.add_argument("--factors", default=None,
                         help="comma-separated factor keys to vary (default: all of FACTORS)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--seed", type=int, default=1, help="sampling and model base seed")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default {DEFAULT_OUT}/<time>)")
+    add_run_options(parser, DEFAULT_OUT, seed_help="sampling and model base seed")
     return parser
 
 

@@ -148,3 +148,16 @@ def test_killing_a_process_mid_write_leaves_no_file_that_loads_as_complete(
     assert results.is_complete(out)
     series = pd.read_parquet(out / results.TIMESERIES)
     assert series.groupby("replicate")["step"].max().tolist() == [30, 30]
+
+
+def test_atomic_files_are_readable_like_ordinary_files(tmp_path) -> None:
+    """Temporary files are private; the final result must not stay that way."""
+    import os
+    import stat
+
+    from sim.results import atomic_write
+
+    path = atomic_write(tmp_path / "x.txt", lambda p: p.write_text("ok"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
