@@ -24,14 +24,32 @@ def group_adoption(model: AdoptionModel, column: str) -> pd.Series:
     return pd.Series(model.adopted, index=values.index).groupby(values.to_numpy()).mean()
 
 
+def _extreme_quintiles(model: AdoptionModel) -> tuple[float, float] | None:
+    """Final adoption in the least (1) and most (5) deprived quintiles, if the network has them."""
+    if "deprivation_quintile" not in model.network.nodes:
+        return None
+    by_q = group_adoption(model, "deprivation_quintile")
+    return float(by_q.get(1, np.nan)), float(by_q.get(5, np.nan))
+
+
 def equity_gap(model: AdoptionModel) -> float | None:
     """Adoption in the most deprived quintile minus the least deprived (negative: the most
     deprived are left behind). None when the network has no deprivation attribute."""
-    nodes = model.network.nodes
-    if "deprivation_quintile" not in nodes:
+    quintiles = _extreme_quintiles(model)
+    return None if quintiles is None else quintiles[1] - quintiles[0]
+
+
+def equity_ratio(model: AdoptionModel) -> float | None:
+    """Adoption in the most deprived quintile as a share of the least deprived's (1 = equal).
+
+    The gap alone misleads when little is adopted anywhere: 1 % against 6 % is a small gap
+    but a five-fold inequality. None without deprivation, or when the least deprived
+    quintile has no adopters.
+    """
+    quintiles = _extreme_quintiles(model)
+    if quintiles is None or not quintiles[0] > 0:
         return None
-    by_q = group_adoption(model, "deprivation_quintile")
-    return float(by_q.get(5, np.nan) - by_q.get(1, np.nan))
+    return quintiles[1] / quintiles[0]
 
 
 def summarise(model: AdoptionModel) -> dict[str, Any]:
@@ -51,6 +69,7 @@ def summarise(model: AdoptionModel) -> dict[str, Any]:
     for share in MILESTONES:
         out[f"steps_to_{int(share * 100)}"] = first_step_reaching(history, share)
     out["equity_gap"] = equity_gap(model)
+    out["equity_ratio"] = equity_ratio(model)
     nodes = model.network.nodes
     for column, key in (("sector", "sectors_past_50"), ("system", "systems_past_50")):
         if column in nodes:
