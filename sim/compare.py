@@ -146,7 +146,7 @@ def figure(series: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame], pat
     """Adoption over time with bands: overall, then one small panel per group of ``by``."""
     import matplotlib.pyplot as plt
 
-    from sim.plots import _band
+    from sim.plots import band
 
     first = next(iter(groups.values()))
     sizes = (first[first["attribute"] == by].groupby("group")["size"].first()
@@ -166,7 +166,7 @@ def figure(series: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame], pat
                 g = groups[scenario]
                 frame = g[(g["attribute"] == by) & (g["group"] == panel)]
             frame = frame.assign(year=frame["step"] / 52)
-            _band(ax, frame, "year", "adopted_fraction", scenario, colours[c % len(colours)])
+            band(ax, frame, "year", "adopted_fraction", scenario, colours[c % len(colours)])
         size = "" if panel == "all agents" else f" (n={int(sizes[panel]):,})"
         ax.set_title(f"{panel.replace('_', ' ')}{size}", fontsize="medium")
         ax.set_ylim(0, 1.02)

@@ -436,7 +436,7 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
     """
     import numpy as np
 
-    from sim.runner import _network_for, to_dict
+    from sim.runner import replicate_network, to_dict
     from sim.seeding import choose_seeds
     from sim.world import build_model
 
@@ -447,7 +447,7 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
     cache = {} if cache is None else cache
     if config["network"].get("seed", 0) is None:  # any seed will do: build it once per sweep
         config = {**config, "network": {**config["network"], "seed": 0}}
-    network = _network_for(config, 0, cache)
+    network = replicate_network(config, 0, cache)
     seeding = config.get("seeding") or {}
     if seeding.get("strategy", "none") != "none":  # named as the config names it
         choose_seeds(network, seeding, np.random.default_rng(0), field="seeding")

@@ -15,7 +15,7 @@ from sim.results import atomic_write  # noqa: E402
 BAND = (0.1, 0.9)  # the band drawn around each median curve: 10th-90th percentile
 
 
-def _band(ax, frame: pd.DataFrame, x: str, y: str, label: str, color=None) -> None:
+def band(ax, frame: pd.DataFrame, x: str, y: str, label: str, color=None) -> None:
     """Median across replicates with a 10-90 % band (a single run is just its line)."""
     grouped = frame.groupby(x)[y]
     mid = grouped.median()
@@ -35,8 +35,8 @@ def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path |
     fig, axes = plt.subplots(1, 2 if has_groups else 1, figsize=(11 if has_groups else 6, 4),
                              squeeze=False)
     ax = axes[0, 0]
-    _band(ax, timeseries, "step", "adopted_fraction", "adopted")
-    _band(ax, timeseries, "step", "aware_fraction", "aware")
+    band(ax, timeseries, "step", "adopted_fraction", "adopted")
+    band(ax, timeseries, "step", "aware_fraction", "aware")
     ax.set(xlabel="step (week)", ylabel="share of agents", ylim=(0, 1.02),
            title=title or "Adoption")
     ax.legend(loc="lower right")
@@ -44,7 +44,7 @@ def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path |
         ax = axes[0, 1]
         sub = groups[groups["attribute"] == by]
         for name, frame in sub.groupby("group"):
-            _band(ax, frame, "step", "adopted_fraction", str(name))
+            band(ax, frame, "step", "adopted_fraction", str(name))
         ax.set(xlabel="step (week)", ylabel="adopted share", ylim=(0, 1.02),
                title=f"Adoption by {by}")
         ax.legend(loc="upper left", fontsize="small", ncol=2 if sub["group"].nunique() > 6 else 1)

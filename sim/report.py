@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.errors import InputError  # noqa: E402
-from sim.plots import _band  # noqa: E402
+from sim.plots import band  # noqa: E402
 from sim.results import atomic_write  # noqa: E402
 from sim.sweep import collate, swept  # noqa: E402
 
@@ -155,7 +155,7 @@ def adoption_curves(runs: pd.DataFrame, series: pd.DataFrame, params: Sequence[s
         for k, (value, sub) in enumerate(lines):
             colour = colours(k / max(1, len(lines) - 1) * 0.9)
             label = f"{short(line_key)}={_fmt(value)}" if line_key else "all runs"
-            _band(ax, sub, "step", "adopted_fraction", label, color=colour)
+            band(ax, sub, "step", "adopted_fraction", label, color=colour)
         values = panel if isinstance(panel, tuple) else (panel,)
         ax.set_title(_label(values, panel_keys) if panel_keys else "adoption",
                      fontsize="small")

@@ -32,6 +32,11 @@ CONFIG = "config.yaml"
 FIGURE = "adoption.png"
 FAILED = "failed.json"
 
+#: config keys that change how results are presented or where they go, never the numbers
+#: (configs/config.yaml lists the same keys in hydra.job.config.override_dirname.exclude_keys)
+PRESENTATION_KEYS = frozenset({"hydra", "output", "progress", "name", "figure", "title",
+                               "experiment"})
+
 
 class SweepResults(NamedTuple):
     """A sweep's (or run's) collated tables; unpacks as ``runs, series = load(path)``."""

@@ -32,10 +32,8 @@ from sim.world import build_model
 
 log = logging.getLogger("pasim")
 
-#: config keys that change how results are presented or where they go, never the numbers
-_PRESENTATION = {"hydra", "output", "progress", "name", "figure", "title"}
 #: config keys that do not change what a run computes (so are not part of its identity)
-_NOT_IDENTITY = {"seed", "replicates", *_PRESENTATION}
+_NOT_IDENTITY = {"seed", "replicates", *io.PRESENTATION_KEYS}
 
 
 @dataclass
@@ -80,7 +78,7 @@ def identity_hash(cfg: Mapping[str, Any]) -> int:
 def config_fingerprint(cfg: Mapping[str, Any]) -> str:
     """What a run directory's results depend on (everything but presentation), so that a
     resumed sweep can tell a finished run of the same configuration from a stale one."""
-    kept = {k: v for k, v in cfg.items() if k not in _PRESENTATION}
+    kept = {k: v for k, v in cfg.items() if k not in io.PRESENTATION_KEYS}
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -92,7 +90,7 @@ def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _network_for(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
+def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
     params = dict(cfg["network"])
     name = params.pop("name")
     fixed = params.get("seed") is not None or name == "file"
@@ -120,7 +118,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
         net_seed, model_seed = (int(s.generate_state(1)[0])
                                 for s in np.random.SeedSequence(seed).spawn(2))
         t0 = time.perf_counter()
-        network = _network_for(config, net_seed, cache)
+        network = replicate_network(config, net_seed, cache)
         model = build_model(config, network, model_seed)
         model.run(config.get("steps"))
         summary = {"replicate": r, "seed": seed, **summarise(model),

@@ -41,7 +41,7 @@ SERIES = "timeseries.parquet"
 MANIFEST = "sweep.json"
 
 #: override keys that never become parameter columns: they do not change the numbers
-IGNORED_KEYS = frozenset({"name", "progress", "figure", "title", "experiment"})
+IGNORED_KEYS = io.PRESENTATION_KEYS
 
 #: prefix of a parameter column whose key is also a results column (``config.seed``)
 CONFIG_PREFIX = "config."
