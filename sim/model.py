@@ -424,16 +424,26 @@ class AdoptionModel(mesa.Model):
     # ------------------------------------------------------------------------------------
     # records
     def _prepare_tracking(self, track: Sequence[str]) -> list[tuple]:
-        """Group codes per tracked column, so each step records counts with one bincount."""
-        tracked = []
+        """Group codes of every tracked column, offset into one range of bins, so that a
+        step records the counts of all groups with one bincount (bin ``total``: no value)."""
+        tracked, stacked, offset = [], [], 0
         for column in track:
             if column not in self.network.nodes:
                 raise InputError(f"track: unknown node attribute {column!r}; available: "
                                  f"{', '.join(map(str, self.network.nodes.columns))}")
             codes, labels = pd.factorize(self.network.nodes[column], sort=True)
             size = np.bincount(codes[codes >= 0], minlength=len(labels))
-            tracked.append((column, codes, list(labels), size))
+            tracked.append((column, offset, list(labels), size))
+            stacked.append(np.where(codes >= 0, codes + offset, -1))
+            offset += len(labels)
+        self._track_bins = offset
+        self._track_codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
+                             if stacked else None)
         return tracked
+
+    def _group_counts(self, mask: np.ndarray) -> np.ndarray:
+        chosen = self._track_codes[:, mask].ravel()
+        return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
 
     def _record(self, new: int, lapsed: int) -> None:
         adopted = int(np.count_nonzero(self.adopted))
@@ -444,12 +454,8 @@ class AdoptionModel(mesa.Model):
             "lapsed": lapsed, "ties_built": self.ties_built, "cost": self.cost,
         })
         if self._tracked:
-            parts = []
-            for _, codes, labels, _size in self._tracked:
-                ok = codes >= 0
-                parts.append(np.bincount(codes[ok & self.adopted], minlength=len(labels)))
-                parts.append(np.bincount(codes[ok & self.aware], minlength=len(labels)))
-            self._group_rows.append(np.concatenate(parts))
+            self._group_rows.append(np.concatenate([self._group_counts(self.adopted),
+                                                    self._group_counts(self.aware)]))
         self._history = None
 
     @property
@@ -465,12 +471,13 @@ class AdoptionModel(mesa.Model):
             return pd.DataFrame(columns=["step", "attribute", "group", "size", "adopted",
                                          "aware", "adopted_fraction", "aware_fraction"])
         data = np.vstack(self._group_rows)
+        bins = self._track_bins
         steps = self.history["step"].to_numpy()
-        frames, offset = [], 0
-        for column, _codes, labels, size in self._tracked:
+        frames = []
+        for column, offset, labels, size in self._tracked:
             k = len(labels)
-            adopted, aware = data[:, offset:offset + k], data[:, offset + k:offset + 2 * k]
-            offset += 2 * k
+            adopted = data[:, offset:offset + k]
+            aware = data[:, bins + offset:bins + offset + k]
             frame = pd.DataFrame({
                 "step": np.repeat(steps, k), "attribute": column,
                 "group": np.tile(np.asarray(labels, dtype=object).astype(str), len(steps)),
