@@ -448,3 +448,19 @@ def test_bad_values_checked_against_the_network_name_the_field(
     message = str(err.value)
     assert "\n" not in message and message.split(": ", 1)[0] == field, message
     assert shows in message, message
+
+
+@pytest.mark.parametrize("placement", ["random", "degree", "betweenness", "bridging",
+                                       "neighbourhood", "complex_centrality"])
+def test_every_placement_works_on_a_network_without_agent_types(placement: str) -> None:
+    """On a plain clustered network each cluster stands in for an ICS: 2 champions each."""
+    from sim.runner import simulate
+
+    common = ["network=clustered", "network.clusters=6", "network.size=10", "mechanisms=none",
+              "steps=3", "figure=false"]
+    seeds = simulate(compose(None, common)).summary["initial_adopters"].iloc[0]
+    result = simulate(compose(None, [*common, "levers/champions=pacc",
+                                     f"levers.champions.placement={placement}",
+                                     "levers.champions.per_system=2"]))
+    placed = result.summary["initial_adopters"].iloc[0]
+    assert 12 <= placed <= 12 + seeds  # 6 clusters x 2 champions, some may also be seeds
