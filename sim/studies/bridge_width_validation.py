@@ -92,7 +92,7 @@ def figure(table: pd.DataFrame) -> Figure:
 STUDY = Study(
     name="bridge_width_validation",
     question="Does a threshold-T contagion cross between clusters only over bridges at least "
-             "T ties wide?",
+             "T wide (T nodes a side, every pair tied)?",
     reference="Centola & Macy (2007), AJS 113(3) 702-734: the definition of bridge width and "
               "the claim that complex contagions need wide bridges.",
     run=run,
