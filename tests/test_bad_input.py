@@ -166,6 +166,8 @@ API_CASES = [
                                               "audience": {"health": 1.0}}]}}}, shows="11"),
     Case("negative-budget", "levers.convening.budget",
          {"levers": {"convening": {"budget": -1}}}),
+    Case("budget-without-strategy", "levers.convening.budget",
+         {"levers": {"convening": {"strategy": "none", "budget": 50}}}, shows="wide_bridges"),
     Case("unknown-lever", "levers.colour", {"levers": {"colour": {}}}),
     Case("mechanism-out-of-range", "mechanisms.coherence", {"mechanisms": {"coherence": 2}}),
 ]

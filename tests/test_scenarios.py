@@ -36,7 +36,7 @@ def test_baseline_is_the_default_with_every_lever_off() -> None:
     assert baseline.pop("title") and default.pop("title") is None
     assert baseline == default
     levers = baseline["levers"]
-    assert levers["convening"]["strategy"] == "none" and levers["champions"]["per_system"] == 0
+    assert levers["convening"]["budget"] == 0 and levers["champions"]["per_system"] == 0
     assert levers["shared_goals"]["strength"] == 0 and levers["data"]["share"] == 0
     assert levers["events"]["schedule"] == []
 

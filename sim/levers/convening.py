@@ -62,6 +62,10 @@ def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, 
     s = settings(cfg, DEFAULTS, FIELD)
     choice(s["strategy"], f"{FIELD}.strategy", STRATEGIES)
     s["budget"] = amount(s["budget"], f"{FIELD}.budget")
+    if s["strategy"] == "none" and s["budget"] > 0:
+        raise InputError(f"{FIELD}.budget: strategy 'none' builds no ties, so a budget of "
+                         f"{s['budget']:g} would buy nothing; set {FIELD}.strategy to one of "
+                         "random, wide_bridges, targeted")
     cost = s["cost_per_tie"]
     s["cost_per_tie"] = amount(cost, f"{FIELD}.cost_per_tie")
     if s["cost_per_tie"] <= 0:
