@@ -156,15 +156,15 @@ class Event:
         self.attendees = np.empty(0, dtype=np.int64)
 
     def draw_attendees(self) -> np.ndarray:
-        chosen: list[int] = []
-        taken: set[int] = set()
+        chosen: list[np.ndarray] = []
+        taken = np.zeros(self.plan.network.n, dtype=bool)  # nobody takes two seats
         for key, seats in apportion(self.e["size"], self.e["audience"]).items():
-            pool = np.array([i for i in self.pools[key].tolist() if i not in taken],
-                            dtype=np.int64)
+            pool = self.pools[key]
+            pool = pool[~taken[pool]]
             picked = self.rng.choice(pool, size=min(seats, pool.size), replace=False)
-            chosen.extend(picked.tolist())
-            taken.update(picked.tolist())
-        return np.array(chosen, dtype=np.int64)
+            chosen.append(picked)
+            taken[picked] = True
+        return np.concatenate(chosen).astype(np.int64) if chosen else np.empty(0, np.int64)
 
     def __call__(self, model: AdoptionModel) -> None:
         e = self.e
