@@ -236,7 +236,7 @@ ZERO_LEVERS: dict[str, tuple[str, dict[str, Any], dict[str, list[Any]]]] = {
 }
 
 #: a small England (a few thousand agents): the levers act on its ICSs and sectors
-SMALL_ENGLAND = ("network=england", "network.pcns_per_system=3",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=3",
                  "network.community_groups_per_system=3", "network.vcs_organisations_per_system=3",
                  "network.leisure_providers_per_system=2", "steps=30", "figure=false",
                  "replicates=1")

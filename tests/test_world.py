@@ -16,10 +16,11 @@ from sim.compare import compose
 from sim.config import validate
 from sim.mechanisms import QUINTILE, with_deprivation_quintile
 from sim.networks import build_network
-from sim.networks.england import england
+from sim.networks.england_synthetic import england_synthetic as england
 from sim.world import build_model
 
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 
 

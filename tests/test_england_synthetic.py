@@ -9,7 +9,8 @@ import scipy.sparse as sp
 
 from sim.errors import InputError
 from sim.network import Network
-from sim.networks.england import DEFAULT_LEADERS, england, icb_regions
+from sim.networks.england_synthetic import DEFAULT_LEADERS, icb_regions
+from sim.networks.england_synthetic import england_synthetic as england
 
 REGION_COUNTS = {
     "North East and Yorkshire": 4,
