@@ -593,9 +593,13 @@ def _check_int(name: str, value: object) -> None:
     require(ok, f"network.{name}", "an integer >= 0", value)
 
 
-def _resolve_leaders(leaders: Mapping[str, Mapping[str, int]] | None) -> dict[str, dict[str, int]]:
+def _resolve_leaders(
+    leaders: Mapping[str, Mapping[str, int]] | None,
+    defaults: Mapping[str, Mapping[str, int]] = DEFAULT_LEADERS,
+    kinds: Sequence[str] = ORG_KINDS,
+) -> dict[str, dict[str, int]]:
     """Merge the user's per-kind role counts over the defaults, kind by kind."""
-    resolved = {k: dict(v) for k, v in DEFAULT_LEADERS.items()}
+    resolved = {k: dict(v) for k, v in defaults.items()}
     if leaders is None:
         return resolved
     if not isinstance(leaders, Mapping):
@@ -605,7 +609,7 @@ def _resolve_leaders(leaders: Mapping[str, Mapping[str, int]] | None) -> dict[st
         )
     for kind, role_counts in leaders.items():
         require(
-            kind in ORG_KINDS, "network.leaders", f"keyed by one of {', '.join(ORG_KINDS)}", kind
+            kind in kinds, "network.leaders", f"keyed by one of {', '.join(kinds)}", kind
         )
         field = f"network.leaders.{kind}"
         if role_counts is None:
@@ -624,7 +628,9 @@ def _resolve_leaders(leaders: Mapping[str, Mapping[str, int]] | None) -> dict[st
     return resolved
 
 
-def _resolve_key_players(pairs: Iterable[Sequence[str]]) -> set[tuple[str, str]]:
+def _resolve_key_players(
+    pairs: Iterable[Sequence[str]], kinds: Sequence[str] = ORG_KINDS
+) -> set[tuple[str, str]]:
     allowed = "a list of [organisation kind, role] pairs"
     if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
         raise InputError(f"network.key_players: must be {allowed} (got {pairs!r})")
@@ -632,8 +638,8 @@ def _resolve_key_players(pairs: Iterable[Sequence[str]]) -> set[tuple[str, str]]
     for pair in pairs:
         ok = (
             isinstance(pair, Sequence) and not isinstance(pair, str) and len(pair) == 2
-            and pair[0] in ORG_KINDS and isinstance(pair[1], str)
+            and pair[0] in kinds and isinstance(pair[1], str)
         )
-        require(ok, "network.key_players", f"{allowed}, kinds from {', '.join(ORG_KINDS)}", pair)
+        require(ok, "network.key_players", f"{allowed}, kinds from {', '.join(kinds)}", pair)
         out.add((str(pair[0]), str(pair[1])))
     return out
