@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim import outcomes
 from sim import results as io
 from sim.metrics import summarise
 from sim.network import Network
@@ -122,20 +123,22 @@ def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
         model = build_model(config, network, model_seed)
         model.run(config.get("steps"))
         summary = {"replicate": r, "seed": seed, **summarise(model),
-                   "runtime_s": time.perf_counter() - t0}
+                   **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
         summaries.append(summary)
         history = model.history.copy()
         history.insert(0, "replicate", r)
         series.append(history)
-        by_group = model.history_by_group()
+        by_group = outcomes.extend_groups(model.history_by_group(), model)
         by_group.insert(0, "replicate", r)
         groups.append(by_group)
+    all_groups = pd.concat(groups, ignore_index=True)
     return RunResult(
         config=config,
         summary=pd.DataFrame(summaries),
         timeseries=pd.concat(series, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
+        groups=all_groups,
         runtime_s=time.perf_counter() - start,
+        extra=outcomes.extra(all_groups),
     )
 
 
@@ -145,6 +148,7 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_text(out / io.CONFIG, OmegaConf.to_yaml(OmegaConf.create(result.config)))
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
+    outcomes.write_outputs(result.groups, out, figure=figure)
     if figure:
         from sim.plots import adoption_figure
 
