@@ -362,9 +362,11 @@ class _Builder:
         part = pieces[mask.to_numpy()]
         pop = part.groupby(code)["pop_2021"].sum()
         wdep = (part["dep"] * part["pop_2021"]).groupby(part[code]).sum()
-        main = part.sort_values("pop_2021", ascending=False).groupby(code).first()
+        main = part.groupby(code).first()
+        by_icb = part.groupby([code, "icb"])["pop_2021"].sum().reset_index()
+        main_icb = by_icb.sort_values("pop_2021", ascending=False).groupby(code)["icb"].first()
         codes = pop.index.to_numpy()
-        icb = main.loc[codes, "icb"].to_numpy(int)
+        icb = main_icb[codes].to_numpy(int)  # the ICB holding most of its residents
         tier = (main.loc[codes, "lad_type"].to_numpy() if kind == "district_council"
                 else self._utla_type(codes))
         nodes = self._add(kind, org_code=codes, name=main.loc[codes, name].to_numpy(),
