@@ -22,8 +22,9 @@ subset); a seed draws only the ties, so a replicate costs a few tens of millisec
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -104,6 +105,9 @@ class Structure:
     relations: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # name -> (u, v, weight)
     places: Places
     dep_cuts: np.ndarray  # deprivation values separating the district quintiles
+    #: leaders and node table per (roles, key players, weights): fixed by the data, so
+    #: built once and reused by every seed
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def deprivation_scale(imd: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -677,28 +681,46 @@ def _resolve_icbs(icbs: Sequence[str] | None, data_dir: str | None) -> tuple[str
 
 def _pairs_by_group(rng: np.random.Generator, members: np.ndarray, group: np.ndarray,
                     degree: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs sharing a group, each kept with p = min(1, degree / (group size - 1)): every
-    member has about ``degree`` ties in its group, whatever the group's size (so a large
-    ICS is not denser per organisation than a small one)."""
+    """Random ties inside each group, about ``degree`` per member whatever the group's size
+    (so a large ICS is not denser per organisation than a small one).
+
+    Each pair of a group of size s is tied with p = min(1, degree / (s - 1)). Vectorised over
+    all groups at once: groups with p = 1 are enumerated; in the others the number of ties is
+    binomial and the pairs are drawn with replacement, just enough draws that the expected
+    number of distinct pairs is that count, then de-duplicated.
+    """
     empty = np.empty(0, np.int64)
     if degree <= 0 or members.size < 2:
         return empty, empty
     order = np.argsort(group, kind="stable")
-    members, group = members[order], group[order]
-    _, starts, sizes = np.unique(group, return_index=True, return_counts=True)
+    members = members[order]
+    _, starts, sizes = np.unique(group[order], return_index=True, return_counts=True)
+    keep = sizes >= 2
+    starts, sizes = starts[keep], sizes[keep]
+    p = np.minimum(1.0, degree / np.maximum(sizes - 1, 1))
     us, vs = [empty], [empty]
-    for lo, size in zip(starts.tolist(), sizes.tolist(), strict=True):
-        if size < 2:
-            continue
-        n_pairs = size * (size - 1) // 2
-        p = min(1.0, degree / (size - 1))
-        k = n_pairs if p >= 1 else int(rng.binomial(n_pairs, p))
-        if k == 0:
-            continue
-        t = np.arange(n_pairs) if k == n_pairs else rng.choice(n_pairs, size=k, replace=False)
-        i, j = synthetic._unrank_pairs(t, size)
-        us.append(members[lo + i])
-        vs.append(members[lo + j])
+    full = p >= 1.0
+    for size in np.unique(sizes[full]).tolist():
+        a, b = np.triu_indices(size, k=1)
+        lo = starts[full & (sizes == size)][:, None]
+        us.append(members[(lo + a).ravel()])
+        vs.append(members[(lo + b).ravel()])
+    starts, sizes, p = starts[~full], sizes[~full], p[~full]
+    n_pairs = sizes * (sizes - 1) // 2
+    wanted = rng.binomial(n_pairs, p)
+    # m draws from N pairs give N (1 - (1 - 1/N)^m) distinct ones on average
+    big = n_pairs > 1
+    share = np.minimum(wanted / n_pairs, 1.0 - 0.5 / n_pairs)[big]
+    draws = wanted.astype(np.int64)
+    draws[big] = np.ceil(np.log1p(-share) / np.log1p(-1.0 / n_pairs[big]))
+    g = np.repeat(np.arange(sizes.size), draws)
+    i = (rng.random(g.size) * sizes[g]).astype(np.int64)
+    j = (rng.random(g.size) * (sizes[g] - 1)).astype(np.int64)
+    j += j >= i
+    u, v = starts[g] + np.minimum(i, j), starts[g] + np.maximum(i, j)
+    unique = np.unique(u * members.size + v)
+    us.append(members[unique // members.size])
+    vs.append(members[unique % members.size])
     return np.concatenate(us), np.concatenate(vs)
 
 
@@ -720,10 +742,12 @@ class _Ties:
 def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
               p: dict[str, float], rng: np.random.Generator, seed: int | None,
               weights: dict[str, float]) -> Network:
+    """The seed's ties on the (cached) organisations, leaders and node table."""
+    memo_key = json.dumps([roles, sorted(keys), weights], sort_keys=True)
+    if memo_key not in s.memo:
+        s.memo[memo_key] = _fixed_part(s, roles, keys, weights)
+    lead, cluster, nodes = s.memo[memo_key]
     orgs = s.orgs
-    n_org = len(orgs)
-    kind = orgs["kind"].to_numpy()
-    lead = _leaders(kind, roles, keys, n_org)
     ties = _Ties([], [], [])
     tw = weights["tie_weight"]
     for name, (u, v, w) in s.relations.items():
@@ -732,18 +756,37 @@ def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[st
         ties.add(u[keep], v[keep], tw * w[keep])
     icb = orgs["icb"].to_numpy(int)
     sector = orgs["sector"].to_numpy()
-    sector_code = pd.Index(synthetic.SECTORS).get_indexer(sector)
-    local = icb >= 0
-    cluster = np.full(n_org, -1, np.int64)
-    _, cluster[local] = np.unique(icb[local] * len(synthetic.SECTORS) + sector_code[local],
-                                  return_inverse=True)
-    orgs_local = np.flatnonzero(local)
-    ties.add(*_pairs_by_group(rng, orgs_local, cluster[local], p["within_sector_degree"]), tw)
-    u, v = _pairs_by_group(rng, orgs_local, icb[local], p["cross_sector_degree"])
+    local = np.flatnonzero(icb >= 0)
+    ties.add(*_pairs_by_group(rng, local, cluster[local], p["within_sector_degree"]), tw)
+    u, v = _pairs_by_group(rng, local, icb[local], p["cross_sector_degree"])
     cross = sector[u] != sector[v]
     ties.add(u[cross], v[cross], tw)
     _leader_ties(ties, rng, lead, orgs, cluster, p, weights)
-    return _network(s, lead, cluster, ties, weights, seed, p)
+    meta: dict[str, Any] = {
+        "generator": "england", "seed": seed, "n_systems": len(s.icbs),
+        "n_regions": int(s.icbs["region"].nunique()), "n_clusters": int(cluster.max() + 1),
+        "n_organisations": len(orgs), "n_leaders": int(lead.org.size),
+        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
+        "synthetic": SYNTHETIC_NOTE, "icbs": s.icbs, "places": s.places,
+        "params": {**p, **weights},
+    }
+    return Network.from_edges(len(nodes), np.concatenate(ties.us), np.concatenate(ties.vs),
+                              np.concatenate(ties.ws), nodes=nodes, name="england", meta=meta)
+
+
+def _fixed_part(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
+                weights: dict[str, float]) -> tuple[_Leaders, np.ndarray, pd.DataFrame]:
+    """Leaders, ICS x sector clusters and the node table: the same for every seed."""
+    orgs = s.orgs
+    kind = orgs["kind"].to_numpy()
+    lead = _leaders(kind, roles, keys, len(orgs))
+    icb = orgs["icb"].to_numpy(int)
+    sector_code = pd.Index(synthetic.SECTORS).get_indexer(orgs["sector"].to_numpy())
+    local = icb >= 0
+    cluster = np.full(len(orgs), -1, np.int64)
+    _, cluster[local] = np.unique(icb[local] * len(synthetic.SECTORS) + sector_code[local],
+                                  return_inverse=True)
+    return lead, cluster, _node_table(s, lead, cluster, weights)
 
 
 @dataclass(frozen=True)
@@ -835,8 +878,8 @@ INHERITED = ("sector", "level", "region", "deprivation", "icb_code", "icb_name",
              "name")
 
 
-def _network(s: Structure, lead: _Leaders, cluster: np.ndarray, ties: _Ties,
-             weights: dict[str, float], seed: int | None, p: dict[str, float]) -> Network:
+def _node_table(s: Structure, lead: _Leaders, cluster: np.ndarray,
+                weights: dict[str, float]) -> pd.DataFrame:
     orgs = s.orgs.copy()
     icb = orgs["icb"].to_numpy(int)
     local = icb >= 0
@@ -869,17 +912,7 @@ def _network(s: Structure, lead: _Leaders, cluster: np.ndarray, ties: _Ties,
     nodes["deprivation"] = nodes["deprivation"].astype(float)
     nodes["deprivation_quintile"] = np.digitize(nodes["deprivation"].to_numpy(),
                                                 s.dep_cuts) + 1
-    n = len(nodes)
-    meta: dict[str, Any] = {
-        "generator": "england", "seed": seed, "n_systems": len(s.icbs),
-        "n_regions": int(s.icbs["region"].nunique()), "n_clusters": int(cluster.max() + 1),
-        "n_organisations": len(orgs), "n_leaders": int(o.size),
-        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
-        "synthetic": SYNTHETIC_NOTE, "icbs": s.icbs, "places": s.places,
-        "params": {**p, **weights},
-    }
-    return Network.from_edges(n, np.concatenate(ties.us), np.concatenate(ties.vs),
-                              np.concatenate(ties.ws), nodes=nodes, name="england", meta=meta)
+    return nodes
 
 
 __all__ = ["DEFAULT_LEADERS", "ORG_KINDS", "england", "icb_regions", "icb_table", "structure"]

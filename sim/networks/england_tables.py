@@ -88,16 +88,17 @@ def read_table(path: Path, columns: dict[str, str]) -> pd.DataFrame:
         raise InputError(f"{path}: table missing (network.data_dir must hold every England "
                          "table; see sim/data/england/README.md)")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        header = pd.read_csv(path, nrows=0).columns
+        for column in columns:
+            if column not in header:
+                raise InputError(f"{path}: column {column!r} missing (found: "
+                                 f"{', '.join(map(str, header))})")
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                          usecols=list(columns))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         detail = " ".join(str(err).split())
         raise InputError(f"{path}: not a readable CSV table ({detail})") from None
-    out = {}
-    for column, kind in columns.items():
-        if column not in raw:
-            raise InputError(f"{path}: column {column!r} missing (found: "
-                             f"{', '.join(map(str, raw.columns))})")
-        out[column] = _typed(path, column, kind, raw[column])
+    out = {column: _typed(path, column, kind, raw[column]) for column, kind in columns.items()}
     return pd.DataFrame(out)
 
 
