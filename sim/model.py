@@ -5,7 +5,7 @@ The rule (one step = one week by default, synchronous update):
     E_i = sum over adopted neighbours j of  w_ij * influence_j * c_ij
     adopt  when E_i >= T_i                      (threshold_kind="count"; Centola & Macy 2007)
     adopt  when E_i >= phi_i * D_i              (threshold_kind="fraction"; Watts 2002),
-           D_i = sum over all neighbours j of w_ij * influence_j * c_ij
+           D_i = sum over all neighbours j of w_ij * influence_j   (weighted degree)
 
 where c_ij discounts cross-sector ties by messaging coherence and ties between the centre
 (national and regional bodies) and places (systems, local organisations) by alignment.
@@ -38,6 +38,7 @@ import scipy.sparse as sp
 
 from sim.agents import AGENT_TYPES, Organisation
 from sim.errors import InputError
+from sim.mechanisms import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
 from sim.network import Network, as_network
 from sim.seeding import choose_seeds
 from sim.thresholds import draw_thresholds
@@ -54,21 +55,6 @@ _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "i
                     "champion", "node", "model", "unique_id", "pos", "agent_type"}
 
 Intervention = Callable[["AdoptionModel"], None]
-
-#: Alignment discounts ties between the centre (national, regional bodies) and places
-#: (systems and local organisations), not ties between an ICB and its local partners.
-CENTRE_LEVELS = ("national", "regional")
-
-
-def tie_groups(values: pd.Series, column: str) -> np.ndarray:
-    """Group codes whose differences across a tie trigger a discount.
-
-    Sector: any two different sectors. Level: centre (national/regional) versus place.
-    """
-    if column == "level":
-        return values.isin(CENTRE_LEVELS).to_numpy().astype(np.int64)
-    return pd.factorize(values)[0]
-
 
 def _probability(value: float, field: str) -> float:
     value = float(value)
@@ -316,8 +302,10 @@ class AdoptionModel(mesa.Model):
         self._adjacency = adjacency
         self._matrix = self._discounted(adjacency)
         if self.threshold_kind == "fraction":
-            reach = self._matrix @ self.influence
-            self.effective_threshold = np.where(reach > 0, self.threshold * reach, np.inf)
+            # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
+            # reinforcement E_i an agent gets, not the share of it that it needs
+            degree = adjacency @ self.influence
+            self.effective_threshold = np.where(degree > 0, self.threshold * degree, np.inf)
         else:
             self.effective_threshold = self.threshold
         self.exposure = self._matrix @ (self.adopted * self.influence)
@@ -325,25 +313,8 @@ class AdoptionModel(mesa.Model):
 
     def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
         """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
-        nodes = self.network.nodes
-        factor = None
-        rows = np.repeat(np.arange(self.n), np.diff(adjacency.indptr))
-        cols = adjacency.indices
-        for column, strength in (("sector", self.coherence), ("level", self.alignment)):
-            if column not in nodes or np.all(strength == 1.0):
-                continue
-            if column not in self._tie_codes:  # encode once; ties are rebuilt many times
-                self._tie_codes[column] = tie_groups(nodes[column], column)
-            codes = self._tie_codes[column]
-            crossing = codes[rows] != codes[cols]
-            f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
-            factor = f if factor is None else factor * f
-        if factor is None:
-            return adjacency
-        m = sp.csr_array((adjacency.data * factor, adjacency.indices, adjacency.indptr),
-                         shape=adjacency.shape)
-        m.eliminate_zeros()
-        return m
+        return discounted(adjacency, self.network.nodes, self.coherence, self.alignment,
+                          self._tie_codes)
 
     def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
         if changed.size > _FULL_RECOMPUTE_SHARE * self.n:

@@ -316,3 +316,29 @@ def mesa_agents(model: AdoptionModel):
     import mesa
 
     return mesa.Model.agents.fget(model)
+
+
+def test_a_zero_discount_leaves_the_network_untouched() -> None:
+    """A tie discounted to nothing drops out of the model's matrix, not out of the network
+    (which every replicate of a run shares)."""
+    g = nx.path_graph(4)
+    nx.set_node_attributes(g, {0: "health", 1: "community", 2: "community", 3: "health"},
+                           "sector")
+    net = Network.from_networkx(g)
+    before = net.adjacency.copy()
+    AdoptionModel(graph=net, threshold=1, initial_adopters=[0], coherence=0.0).run(3)
+    assert (net.adjacency != before).nnz == 0
+    assert np.array_equal(net.adjacency.indices, before.indices)
+
+
+def test_fraction_threshold_needs_a_share_of_the_undiscounted_degree() -> None:
+    """Node 0 has two same-sector adopters and two cross-sector non-adopters, phi = 0.6:
+    2 / 4 < 0.6, so it must not adopt, and lowering coherence must not change that (with D
+    discounted, 2 / (2 + 2 * 0.1) >= 0.6 made it adopt)."""
+    g = nx.star_graph(4)
+    nx.set_node_attributes(g, {0: "health", 1: "health", 2: "health", 3: "community",
+                               4: "community"}, "sector")
+    for coherence in (1.0, 0.1):
+        model = AdoptionModel(graph=g, threshold=0.6, threshold_kind="fraction",
+                              initial_adopters=[1, 2], coherence=coherence).run(1)
+        assert not model.adopted[0]
