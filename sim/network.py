@@ -45,6 +45,7 @@ class Network:
     nodes: pd.DataFrame
     name: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    directed: bool = False  # adjacency[i, j]: how much j's adoption reinforces i
 
     @property
     def n(self) -> int:

@@ -14,6 +14,16 @@ The rule, for agent i and the agents j it listens to (tie weight w_ij):
     E_i  = sum over adopted j of w_ij * influence_j * c_ij
     D_i  = sum over all j of w_ij * influence_j          (weighted degree, undiscounted)
     adopt when E_i >= T_i (count) or D_i > 0 and E_i >= phi_i * D_i (fraction).
+
+The stochastic options, each decided by the agent's own uniform for (decision, step) from
+``sim.streams.AgentDraws`` (the shared per-agent draws make the comparison exact):
+an agent above threshold adopts if its "adopt" draw is below ``adoption_rate``; an aware
+agent below threshold if its "noise" draw is below ``noise``; any agent that did not adopt
+otherwise if its "spontaneous" draw is below ``spontaneous_rate``; an uncommitted adopter
+below threshold lapses if its "lapse" draw is below ``lapse_rate``. An agent is aware once
+anyone it listens to has adopted, or a tie is built between it and an adopter. Ties built
+during the run (``add_ties``) are mutual, count from the next step for ``lifetime`` steps,
+and a tie given twice keeps its larger weight.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import mesa
 import numpy as np
 
 from sim.network import Network
+from sim.streams import AgentDraws
 
 EPS = 1e-9  # the tolerance the vectorised model documents for "at threshold"
 
@@ -47,7 +58,10 @@ class ThresholdAgent(mesa.Agent):
         self.alignment = alignment
         self.adopted = adopted
         self.next_adopted = adopted
+        self.aware = adopted
+        self.committed = False
         self.sources: dict[int, float] = {}  # j -> w_ij: the agents whose adoption reaches me
+        self.built: list[tuple[int, float, int, float]] = []  # (j, w, first step, expires)
 
     def discount(self, other: ThresholdAgent) -> float:
         c = 1.0
@@ -57,10 +71,19 @@ class ThresholdAgent(mesa.Agent):
             c *= min(self.alignment, other.alignment)
         return c
 
+    def live_sources(self) -> dict[int, float]:
+        """The network's ties plus built ones live this step (a repeated tie: its largest)."""
+        ties = dict(self.sources)
+        step = self.model.steps
+        for j, w, first, expires in self.built:
+            if first <= step < expires:
+                ties[j] = max(ties.get(j, 0.0), w)
+        return ties
+
     def above_threshold(self) -> bool:
         exposure = 0.0
         degree = 0.0
-        for j, w in self.sources.items():
+        for j, w in self.live_sources().items():
             other = self.model.by_node[j]
             degree += w * other.influence
             if other.adopted:
@@ -69,11 +92,35 @@ class ThresholdAgent(mesa.Agent):
             return degree > 0 and exposure >= self.threshold * degree - EPS
         return exposure >= self.threshold - EPS
 
+    def draw(self, decision: str) -> float:
+        m = self.model
+        return float(m.draws.uniforms(decision, m.steps, np.array([self.node]))[0])
+
     def step(self) -> None:
-        self.next_adopted = self.adopted or self.above_threshold()
+        m = self.model
+        above = self.above_threshold()
+        if self.adopted:
+            lapses = (not self.committed and not above and m.lapse_rate > 0
+                      and self.draw("lapse") < m.lapse_rate)
+            self.next_adopted = not lapses
+            return
+        adopts = False
+        if above:
+            adopts = m.adoption_rate == 1.0 or self.draw("adopt") < m.adoption_rate
+        elif self.aware and m.noise > 0:
+            adopts = self.draw("noise") < m.noise
+        if not adopts and m.spontaneous_rate > 0:
+            adopts = self.draw("spontaneous") < m.spontaneous_rate
+        self.next_adopted = adopts
 
     def advance(self) -> None:
         self.adopted = self.next_adopted
+
+    def hear(self) -> None:
+        """Aware once anyone I listen to has adopted (or I have)."""
+        model = self.model
+        self.aware = self.aware or self.adopted or any(
+            model.by_node[j].adopted for j in self.live_sources())
 
 
 class ReferenceModel(mesa.Model):
@@ -86,10 +133,15 @@ class ReferenceModel(mesa.Model):
     def __init__(self, network: Network, threshold: float | np.ndarray, threshold_kind: str,
                  initial_adopters: Sequence[int], influence: float | np.ndarray = 1.0,
                  coherence: float | np.ndarray = 1.0, alignment: float | np.ndarray = 1.0,
-                 ) -> None:
+                 *, seed: int = 0, adoption_rate: float = 1.0, noise: float = 0.0,
+                 spontaneous_rate: float = 0.0, lapse_rate: float = 0.0,
+                 committed: Sequence[int] = ()) -> None:
         super().__init__()
         n = network.n
         self.threshold_kind = threshold_kind
+        self.draws = AgentDraws(seed, n)
+        self.adoption_rate, self.noise = adoption_rate, noise
+        self.spontaneous_rate, self.lapse_rate = spontaneous_rate, lapse_rate
 
         def per_node(value: float | np.ndarray) -> list[float]:
             return [float(x) for x in np.broadcast_to(np.asarray(value, dtype=float), (n,))]
@@ -108,11 +160,34 @@ class ReferenceModel(mesa.Model):
         for i, agent in enumerate(self.by_node):
             for k in range(indptr[i], indptr[i + 1]):
                 agent.sources[indices[k]] = data[k]
+        for i in committed:
+            self.by_node[int(i)].committed = True
+        self.agents.do("hear")
+
+    def add_ties(self, u: Sequence[int], v: Sequence[int], weight: float = 1.0,
+                 lifetime: int | None = None) -> None:
+        """Mutual ties from the next step on; the far end of a tie to an adopter hears now."""
+        first = self.steps + 1
+        expires = float("inf") if lifetime is None else float(first + lifetime)
+        for a, b in zip(u, v, strict=True):
+            a, b = int(a), int(b)
+            if a == b:
+                continue
+            one, other = self.by_node[a], self.by_node[b]
+            one.built.append((b, float(weight), first, expires))
+            other.built.append((a, float(weight), first, expires))
+            one.aware = one.aware or other.adopted
+            other.aware = other.aware or one.adopted
 
     def step(self) -> None:
         self.agents.do("step")
         self.agents.do("advance")
+        self.agents.do("hear")
 
     @property
     def adopted(self) -> np.ndarray:
         return np.array([a.adopted for a in self.by_node], dtype=bool)
+
+    @property
+    def aware(self) -> np.ndarray:
+        return np.array([a.aware for a in self.by_node], dtype=bool)

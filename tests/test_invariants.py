@@ -356,8 +356,8 @@ def test_lowering_coherence_or_alignment_never_increases_adoption(graph: nx.Grap
     lower = st.lists(st.sampled_from([0.0, 0.3, 1.0, 1.0]), min_size=n, max_size=n)
     common = dict(graph=graph, threshold=threshold, threshold_kind=kind,
                   initial_adopters=data.draw(seeds(n)), seed=data.draw(st.integers(0, 999)),
-                  adoption_rate=data.draw(st.sampled_from([1.0])),
-                  spontaneous_rate=data.draw(st.sampled_from([0.0])))
+                  adoption_rate=data.draw(st.sampled_from([1.0, 1.0, 0.5])),
+                  spontaneous_rate=data.draw(st.sampled_from([0.0, 0.0, 0.05])))
     high = AdoptionModel(**common, coherence=high_coherence, alignment=high_alignment)
     low = AdoptionModel(**common, coherence=high_coherence * np.array(data.draw(lower)),
                         alignment=high_alignment * np.array(data.draw(lower)))

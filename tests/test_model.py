@@ -342,3 +342,18 @@ def test_fraction_threshold_needs_a_share_of_the_undiscounted_degree() -> None:
         model = AdoptionModel(graph=g, threshold=0.6, threshold_kind="fraction",
                               initial_adopters=[1, 2], coherence=coherence).run(1)
         assert not model.adopted[0]
+
+
+def test_a_tie_built_to_an_adopter_makes_the_far_end_aware() -> None:
+    """An event ties 2 to the adopter 0: 2 has heard of the practice (and, with noise 1,
+    adopts below threshold); 1, tied to nobody who adopted, has not."""
+    net = Network.from_edges(3, np.array([], int), np.array([], int))
+    model = AdoptionModel(graph=net, threshold=2, initial_adopters=[0], noise=1.0)
+    model.add_ties(np.array([0, 1]), np.array([2, 2]))
+    assert model.aware.tolist() == [True, False, True]
+    model.step()
+    assert model.adopted.tolist() == [True, False, True]
+    # the other way round: the adopter at the second end makes the first end aware
+    other = AdoptionModel(graph=net, threshold=2, initial_adopters=[2])
+    other.add_ties(np.array([1]), np.array([2]))
+    assert other.aware.tolist() == [False, True, True]
