@@ -624,3 +624,186 @@ def test_node_tables_are_plain_frames() -> None:
     assert isinstance(net.nodes, pd.DataFrame)
     assert list(net.nodes.columns) == ["label", "cluster"]
     assert net.nodes["cluster"].dtype.kind == "i"
+
+
+# ---------------------------------------------------------------------------------------
+# from networkx: the adjacency read straight from the graph equals networkx's own
+
+
+def _networkx_reference(graph: nx.Graph, weight: str | None = "weight") -> sp.csr_array:
+    """networkx's adjacency (``to_scipy_sparse_array``) without self-loops or zeros."""
+    a = sp.csr_array(nx.to_scipy_sparse_array(graph, nodelist=list(graph), weight=weight,
+                                              format="csr"), dtype=np.float64)
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return a
+
+
+def _weighted_graph() -> nx.Graph:
+    g = nx.watts_strogatz_graph(300, 6, 0.2, seed=3)
+    for i, (a, b) in enumerate(g.edges()):
+        g[a][b]["weight"] = [0.5, 2.0, 1.0 / 3.0, 7][i % 4]  # 1/3 needs float64
+    return g
+
+
+def _string_labels_isolated() -> nx.Graph:
+    g = nx.relabel_nodes(nx.karate_club_graph(), {i: f"org-{i}" for i in range(34)})
+    g.add_nodes_from(["lonely", "also lonely"])
+    return g
+
+
+def _mixed_labels() -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from([(1, "a"), 7, "x", 2.5])
+    g.add_edge((1, "a"), "x", weight=3)
+    g.add_edge(7, 2.5)  # no weight attribute: weighs 1, as in networkx
+    g.add_edge(7, "x", weight=0.25, kind="formal")
+    return g
+
+
+def _shuffled_integer_labels() -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from([5, 3, 0, 9, 1, 2])  # integer labels, not 0..n-1 in order
+    g.add_edges_from([(5, 0), (0, 9), (9, 1), (1, 5), (3, 2)])
+    return g
+
+
+def _digraph() -> nx.DiGraph:
+    g = nx.gn_graph(200, seed=4)  # a tree of nominations, one direction each
+    g.add_edge(0, 5, weight=2.0)
+    g.add_edge(5, 0, weight=0.5)  # reciprocal, different weights: both kept
+    return g
+
+
+INGEST_CASES: dict[str, Callable[[], nx.Graph]] = {
+    "unweighted": lambda: nx.watts_strogatz_graph(500, 8, 0.1, seed=1),
+    "weighted": _weighted_graph,
+    "weights_on_some_edges": _mixed_labels,
+    "string_labels_and_isolated_nodes": _string_labels_isolated,
+    "shuffled_integer_labels": _shuffled_integer_labels,
+    "only_isolated_nodes": lambda: nx.empty_graph(5),
+    "node_attributes": lambda: nx.les_miserables_graph(),
+    "directed": _digraph,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INGEST_CASES))
+def test_from_networkx_equals_networkx_adjacency(name: str) -> None:
+    graph = INGEST_CASES[name]()
+    net = Network.from_networkx(graph)
+    expected = _networkx_reference(graph)
+    a = net.adjacency
+    assert a.shape == expected.shape
+    assert (a != expected).nnz == 0
+    assert a.has_sorted_indices and (a.data > 0).all()
+    assert a.indices.dtype == np.int32
+    assert net.directed == graph.is_directed()
+    assert net.nodes["label"].tolist() == list(graph)
+    for column in {k for _, d in graph.nodes(data=True) for k in d}:
+        given = [graph.nodes[x].get(column) for x in graph]
+        assert [None if pd.isna(x) else x for x in net.nodes[column]] == given
+
+
+def test_from_networkx_unweighted_option_and_other_weight_key() -> None:
+    g = _weighted_graph()
+    assert (Network.from_networkx(g, weight=None).adjacency
+            != _networkx_reference(g, weight=None)).nnz == 0
+    for a, b in g.edges():
+        g[a][b]["trust"] = g[a][b].pop("weight") * 2
+    assert (Network.from_networkx(g, weight="trust").adjacency
+            != _networkx_reference(g, weight="trust")).nnz == 0
+
+
+def test_from_networkx_keeps_the_smallest_exact_weight_dtype() -> None:
+    halves = nx.path_graph(4)
+    nx.set_edge_attributes(halves, 0.5, "weight")
+    assert Network.from_networkx(halves).adjacency.dtype == np.float32
+    assert Network.from_networkx(nx.path_graph(4)).adjacency.dtype == np.float32
+    assert Network.from_networkx(_weighted_graph()).adjacency.dtype == np.float64  # 1/3
+
+
+# ---------------------------------------------------------------------------------------
+# one graph rule for the Python API and the file loader
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repairs warn once per process; each test starts with none shown."""
+    monkeypatch.setattr("sim.network._SHOWN", set())
+
+
+def _repair_warnings(build: Callable[[], Network]) -> tuple[Network, list[str]]:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = build()
+        build()  # built twice (pre-flight, then the run): warned once
+    return net, [str(w.message) for w in record]
+
+
+def test_digraph_becomes_a_directed_network_not_symmetrised() -> None:
+    g = nx.DiGraph()
+    g.add_edge("a", "b", weight=2.0)  # a names b: b's adoption reinforces a
+    g.add_edge("b", "c")
+    net = Network.from_networkx(g)
+    assert net.directed and net.n_edges == 2
+    assert net.adjacency.toarray().tolist() == [[0, 2, 0], [0, 0, 1], [0, 0, 0]]
+    u, v, w = net.edge_list()
+    assert list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)) == [(0, 1, 2.0),
+                                                                          (1, 2, 1.0)]
+    back = net.to_networkx()
+    assert back.is_directed() and set(back.edges) == {(0, 1), (1, 2)}
+
+
+def test_multigraph_parallel_ties_keep_the_largest_weight_warned_once(fresh_warnings) -> None:
+    g = nx.MultiGraph()
+    g.add_edge(0, 1, weight=1.0)
+    g.add_edge(0, 1, weight=3.0)
+    g.add_edge(0, 1, weight=2.0)
+    g.add_edge(1, 2)
+    net, messages = _repair_warnings(lambda: Network.from_networkx(g))
+    assert net.adjacency.toarray().tolist() == [[0, 3, 0], [3, 0, 1], [0, 1, 0]]  # not 6
+    assert messages == ["graph: 2 repeated tie(s) merged, keeping the largest weight"]
+    d = nx.MultiDiGraph([(0, 1), (0, 1), (1, 0)])
+    assert Network.from_networkx(d, weight=None).adjacency.toarray().tolist() == [[0, 1],
+                                                                                   [1, 0]]
+
+
+def test_self_loops_dropped_with_one_warning_and_no_source_line(fresh_warnings) -> None:
+    g = nx.Graph([(0, 1), (1, 1), (2, 2), (1, 2)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = Network.from_networkx(g)
+        Network.from_networkx(g)
+    assert not net.adjacency.diagonal().any() and net.n_edges == 2
+    (shown,) = record
+    assert str(shown.message) == "graph: 2 self-loop(s) dropped (a node cannot reinforce itself)"
+    printed = warnings.formatwarning(shown.message, shown.category, shown.filename,
+                                     shown.lineno, shown.line)
+    assert len(printed.strip().splitlines()) == 1  # no line of code echoed under it
+
+
+def test_zero_weight_ties_dropped_like_the_file_loader(fresh_warnings) -> None:
+    g = nx.Graph()
+    g.add_edge("a", "b", weight=0)
+    g.add_edge("b", "c", weight=1.5)
+    net, messages = _repair_warnings(lambda: Network.from_networkx(g))
+    assert net.n_edges == 1 and (net.adjacency.data > 0).all()
+    assert messages == ["graph: 1 tie(s) with weight 0 dropped (no tie)"]
+
+
+@pytest.mark.parametrize(
+    ("weight", "shows"),
+    [("high", "'high' (str)"), ("2.5", "'2.5' (str)"), (None, "None (NoneType)"),
+     (True, "True (bool)"), (float("nan"), "nan"), (-1.0, "-1.0"), (float("inf"), "inf")],
+)
+def test_bad_edge_weight_is_an_input_error_naming_the_attribute(weight, shows) -> None:
+    g = nx.Graph()
+    g.add_edge("a", "b", weight=1.0)
+    g.add_edge("b", "c", weight=weight)
+    with pytest.raises(InputError, match="^weight: edge attribute 'weight' must be") as err:
+        Network.from_networkx(g)
+    assert "edge 'b'-'c'" in str(err.value) or "edge 'c'-'b'" in str(err.value)
+    assert shows in str(err.value)
+    multi = nx.MultiGraph([("a", "b", {"weight": 1.0}), ("a", "b", {"weight": weight})])
+    with pytest.raises(InputError, match="edge attribute 'weight'"):
+        Network.from_networkx(multi)
