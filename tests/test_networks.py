@@ -387,15 +387,19 @@ def test_graphml_integer_ids_isolated_and_directed(tmp_path: Path) -> None:
     g = nx.DiGraph()
     g.add_nodes_from([3, 1, 2, 9])
     g.add_edge(3, 1, weight=1.0)
-    g.add_edge(1, 3, weight=4.0)  # reciprocal: one mutual tie, the larger weight
+    g.add_edge(1, 3, weight=4.0)
     g.add_edge(1, 2, weight=1.0)
     path = tmp_path / "d.xml"
     nx.write_graphml(g, path)
     with pytest.warns(UserWarning, match="1 node\\(s\\) have no ties \\('9'\\)"):
-        net = file(str(path))
-    assert net.nodes["label"].tolist() == [3, 1, 2, 9]
-    assert net.n_edges == 2 and net.adjacency[0, 1] == 4.0
-    assert net.degree.tolist() == [1, 2, 1, 0]
+        net = file(str(path))  # a directed file stays directed, like a DiGraph
+    assert net.directed and net.nodes["label"].tolist() == [3, 1, 2, 9]
+    assert net.adjacency.toarray().tolist() == [[0, 1, 0, 0], [4, 0, 1, 0], [0] * 4, [0] * 4]
+    assert (net.adjacency != Network.from_networkx(g).adjacency).nnz == 0
+    with pytest.warns(UserWarning, match="no ties"):
+        mutual = file(str(path), directed=False)  # reciprocal ties: one, the larger weight
+    assert not mutual.directed and mutual.n_edges == 2 and mutual.adjacency[0, 1] == 4.0
+    assert mutual.degree.tolist() == [1, 2, 1, 0]
 
 
 def test_csv_edge_list_with_node_table(tmp_path: Path) -> None:
@@ -495,6 +499,24 @@ BAD_FILES = [
     ),
     ("source,target\na,b\n", "id,influence\na,1\nb,-2\n", {}, "network.nodes", "node 'b'"),
     ("source,target\na,b\n", None, {"format": "xlsx"}, "network.format", "graphml, csv"),
+    # a row with more fields than the header: that row is named, no valid line is blamed
+    ("source,target,weight\na,b,1,9\nb,c,2\n", None, {}, "network.path",
+     "line 2 of the edge list has 4 fields but the header has 3"),
+    ("source,target,weight\na,b,1\nb,c,2\nc,a,1,9,9\n", None, {}, "network.path",
+     "line 4 of the edge list has 5 fields but the header has 3"),
+    ("source,target\na,b\n", "id,sector\na,health,extra\nb,health\n", {}, "network.nodes",
+     "line 2 of the node table has 3 fields but the header has 2"),
+    ("source,target\na,b\n", "id,sector\na,health\nb,health,x\n", {}, "network.nodes",
+     "line 3 of the node table has 3 fields"),
+    # an integer id beyond 64 bits
+    ("source,target\n1,2\n2,100000000000000000000000000\n", None, {}, "network.target",
+     "node id 100000000000000000000000000 on line 3 of the edge list is an integer outside"),
+    ("source,target\n-100000000000000000000000000,2\n", None, {}, "network.source",
+     "outside the 64-bit range"),
+    ("source,target\n1,2\n", "id\n1\n2\n100000000000000000000000000\n", {}, "network.nodes",
+     "node id 100000000000000000000000000 in column 'id'"),
+    ("source,target\na,b\n", None, {"directed": "yes"}, "network.directed",
+     "must be true, false or null"),
 ]
 
 
@@ -807,3 +829,70 @@ def test_bad_edge_weight_is_an_input_error_naming_the_attribute(weight, shows) -
     multi = nx.MultiGraph([("a", "b", {"weight": 1.0}), ("a", "b", {"weight": weight})])
     with pytest.raises(InputError, match="edge attribute 'weight'"):
         Network.from_networkx(multi)
+
+
+def test_directed_csv_row_means_source_named_target(tmp_path: Path) -> None:
+    """Row (source=i, target=j): i named j, so j's adoption reinforces i."""
+    edges = write(tmp_path / "e.csv", "source,target,weight\na,b,2\nb,c,1\nc,b,0.5\n")
+    net = file(edges, directed=True)
+    assert net.directed and net.n_edges == 3
+    assert net.adjacency.toarray().tolist() == [[0, 2, 0], [0, 0, 1], [0, 0.5, 0]]
+    undirected = file(edges)  # the default reads a CSV as mutual ties
+    assert not undirected.directed and undirected.adjacency[1, 2] == 1.0
+
+
+def test_directed_csv_repairs_like_a_digraph(tmp_path: Path, fresh_warnings) -> None:
+    edges = write(tmp_path / "e.csv", "source,target,weight\na,b,2\na,b,5\nb,a,1\nb,b,1\n")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = file(edges, directed=True)
+        file(edges, directed=True)  # checked, then run: the warnings are not repeated
+    assert net.adjacency.toarray().tolist() == [[0, 5], [1, 0]]  # the largest, per direction
+    assert [str(w.message) for w in record] == [
+        "network.path: 1 self-loop(s) dropped (a node cannot reinforce itself)",
+        "network.path: 1 repeated tie(s) merged, keeping the largest weight",
+    ]
+    for shown in record:  # one line each: no line of code echoed under the warning
+        text = warnings.formatwarning(shown.message, shown.category, shown.filename,
+                                      shown.lineno, shown.line)
+        assert len(text.strip().splitlines()) == 1 and str(edges) in text
+
+
+def test_file_and_networkx_treat_the_same_graph_the_same_way(tmp_path: Path,
+                                                              fresh_warnings) -> None:
+    """One rule: repeated ties keep the largest weight, self-loops and zeros are dropped."""
+    rows = [("a", "b", 1.0), ("a", "b", 3.0), ("b", "c", 2.0), ("c", "c", 1.0),
+            ("c", "d", 0.0), ("d", "a", 0.5)]
+    edges = write(tmp_path / "e.csv", "source,target,weight\n"
+                  + "".join(f"{a},{b},{w}\n" for a, b, w in rows))
+    for directed, graph in ((False, nx.MultiGraph()), (True, nx.MultiDiGraph())):
+        graph.add_weighted_edges_from(rows)
+        with warnings.catch_warnings(record=True) as from_api:
+            warnings.simplefilter("always")
+            api = Network.from_networkx(graph)
+        with warnings.catch_warnings(record=True) as from_file:
+            warnings.simplefilter("always")
+            loaded = file(edges, directed=directed)
+        assert api.directed == loaded.directed == directed
+        assert api.nodes["label"].tolist() == loaded.nodes["label"].tolist()
+        assert (api.adjacency != loaded.adjacency).nnz == 0
+        assert api.adjacency[0, 1] == 3.0
+        said = [sorted(str(w.message).split(": ", 1)[1] for w in ws)
+                for ws in (from_api, from_file)]
+        assert said[0] == said[1] and len(said[0]) == 3, said
+
+
+def test_graphml_string_weight_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "g.graphml", """<?xml version='1.0' encoding='utf-8'?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="w" for="edge" attr.name="weight" attr.type="string"/>
+  <graph edgedefault="undirected">
+    <node id="a"/><node id="b"/><node id="c"/>
+    <edge source="a" target="b"><data key="w">1.5</data></edge>
+    <edge source="b" target="c"><data key="w">high</data></edge>
+  </graph>
+</graphml>
+""")
+    with pytest.raises(InputError, match="^network.weight: edge attribute 'weight' must be a "
+                                         "number; edge 'a'-'b' has '1.5' \\(str\\)"):
+        file(path)
