@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import results as io
 from sim.metrics import summarise
 from sim.network import Network
-from sim.networks import build_network
+from sim.networks import build_network, takes_seed
 from sim.world import build_model
 
 log = logging.getLogger("pasim")
@@ -91,12 +91,17 @@ def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
 
 
 def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
+    """The replicate's network: a random generator gets the replicate's ``seed`` unless the
+    config fixes ``network.seed`` (then, like a deterministic generator or a file, it is
+    built once and cached)."""
     params = dict(cfg["network"])
     name = params.pop("name")
-    fixed = params.get("seed") is not None or name == "file"
-    if "seed" in params and params["seed"] is None:
+    random_graph = takes_seed(name, params)
+    if random_graph and params.get("seed") is None:
         params["seed"] = seed
-    key = json.dumps([name, params], sort_keys=True, default=str) if fixed else None
+        key = None
+    else:
+        key = json.dumps([name, params], sort_keys=True, default=str)
     if key is not None and key in cache:
         return cache[key]
     network = build_network(name, **params)
