@@ -105,8 +105,15 @@ def test_compare_writes_the_table_and_the_figure(tmp_path: Path) -> None:
     csv = pd.read_csv(out / "comparison.csv")
     assert {"final_adoption_median", "final_adoption_p10", "final_adoption_p90",
             "steps_to_50_median", "equity_gap_median", "cost_median",
-            "cost_per_adopter_median", "extra_adopters_median"} <= set(csv.columns)
-    assert csv.loc[0, "extra_adopters_median"] == 0  # the first scenario is the reference
+            "cost_per_new_adopter_median", "extra_adopters_median",
+            "cost_per_extra_adopter"} <= set(csv.columns)
+    assert csv.loc[0, "extra_adopters_median"] == 0  # the baseline is its own no-lever run
+    assert pd.isna(csv.loc[0, "cost_per_extra_adopter"])  # no extra adopter: undefined
+    # the table's figure is the pooled effect of the per-run effects in replicates.csv
+    per_run = pd.read_csv(out / "replicates.csv")
+    rec = per_run[per_run["scenario"] == "recommended"]
+    assert csv.loc[1, "cost_per_extra_adopter"] == pytest.approx(
+        rec["extra_cost"].mean() / rec["extra_adopters"].mean())
     text = (out / "comparison.md").read_text()
     assert "| baseline |" in text and "| recommended |" in text
     assert any("s per run" in line for line in lines)

@@ -129,12 +129,11 @@ class Convenor:
 
     def __init__(self, s: dict[str, Any], plan: Plan) -> None:
         self.strategy = s["strategy"]
-        self.width = 1 if self.strategy == "random" else s["width"]
+        self.width = bridge_width(s)
         self.cost_per_tie = s["cost_per_tie"]
         self.fade = s["fade"]
         self.rounds = s["rounds_per_year"]
-        ties_per_year = int(math.floor(s["budget"] / self.cost_per_tie + 1e-9))
-        self.bridges_per_year = ties_per_year // self.width
+        self.bridges_per_year = bridges_per_year(s)
         self.plan = plan
         self.rng = plan.rng("convening")
         self.clusters = Clusters.of(plan)
@@ -214,10 +213,26 @@ class Convenor:
         self.plan.charge(model, "convening", built * self.cost_per_tie)
 
 
+def bridge_width(s: Mapping[str, Any]) -> int:
+    """Ties per bridge: ``width``, except random convening's single ties."""
+    return 1 if s["strategy"] == "random" else s["width"]
+
+
+def bridges_per_year(s: Mapping[str, Any]) -> int:
+    """Whole bridges the yearly budget buys (``s`` from ``check``)."""
+    if s["strategy"] == "none":
+        return 0
+    ties_per_year = int(math.floor(s["budget"] / s["cost_per_tie"] + 1e-9))
+    return ties_per_year // bridge_width(s)
+
+
+def is_off(s: Mapping[str, Any]) -> bool:
+    """The budget buys no bridge: the lever changes nothing (``s`` from ``check``)."""
+    return bridges_per_year(s) == 0
+
+
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg)
-    if s["strategy"] == "none" or s["budget"] == 0.0:
+    if is_off(s):
         return
-    convenor = Convenor(s, plan)
-    if convenor.bridges_per_year:
-        plan.interventions.append(convenor)
+    plan.interventions.append(Convenor(s, plan))
