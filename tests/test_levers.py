@@ -200,7 +200,7 @@ def test_data_capability_lowers_thresholds_of_a_share_of_organisations() -> None
     assert np.array_equal(capable[~orgs], capable[org_of[~orgs]])
     assert np.allclose(plan.threshold_reduction[capable], 0.3)
     model.run(60)
-    assert model.cost == pytest.approx(2 * round(0.4 * orgs.sum()) * 2)  # two years started
+    assert model.cost == pytest.approx(2 * round(0.4 * orgs.sum()) * 60 / 52)  # pro rata
 
 
 def test_champions_are_committed_influential_leaders_in_every_ics() -> None:
@@ -215,7 +215,7 @@ def test_champions_are_committed_influential_leaders_in_every_ics() -> None:
     assert model.committed[chosen].all() and model.adopted[chosen].all()
     assert np.allclose(model.influence[chosen], 3 * nodes["influence"].to_numpy()[chosen])
     model.run(53)
-    assert model.cost == pytest.approx(2 * 42 * 10 * 2)  # years starting at weeks 1 and 53
+    assert model.cost == pytest.approx(2 * 42 * 10 * 53 / 52)  # 53 weeks pay 53/52 years
 
 
 @pytest.mark.parametrize("placement", ["degree", "bridging"])
@@ -466,3 +466,26 @@ def test_every_placement_works_on_a_network_without_agent_types(placement: str) 
                                      "levers.champions.per_system=2"]))
     placed = result.summary["initial_adopters"].iloc[0]
     assert 12 <= placed <= 12 + seeds  # 6 clusters x 2 champions, some may also be seeds
+
+
+# ------------------------------------------------------------------------------------------
+# running costs are charged pro rata, by the week
+
+RUNNING_COSTS = {
+    "champions": {"per_system": 1, "placement": "random", "cost_per_champion_year": 10.0},
+    "shared_goals": {"strength": 0.5, "scope": "all", "cost_per_year": 50.0},
+    "data": {"share": 0.5, "threshold_reduction": 0.25, "cost_per_org_year": 2.0},
+}
+
+
+@pytest.mark.parametrize("lever", RUNNING_COSTS)
+def test_a_53_week_run_pays_53_52_of_a_52_week_run(lever: str) -> None:
+    cfg = {"network": {"name": "clustered", "clusters": 4, "size": 10, "width": 2},
+           "model": {"threshold": 2}, "seeding": {"strategy": "random", "k": 2},
+           "levers": {lever: RUNNING_COSTS[lever]}}
+    network = build_network("clustered", clusters=4, size=10, width=2)
+    cost = {steps: build_model({**cfg, "steps": steps}, network, 1).run(steps).lever_costs[lever]
+            for steps in (1, 52, 53)}
+    assert cost[52] > 0
+    assert cost[53] == pytest.approx(cost[52] * 53 / 52)
+    assert cost[1] == pytest.approx(cost[52] / 52)
