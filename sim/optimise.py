@@ -65,7 +65,7 @@ DEFAULT_OUT = Path("results/optimise")
 
 #: Lever designs used when the base config leaves a lever off (the recommended scenario's).
 DESIGN_DEFAULTS: dict[str, dict[str, Any]] = {
-    "convening": {"strategy": "wide_bridges", "cost_per_tie": 1.0, "width": 4},
+    "convening": {"strategy": "wide_bridges", "cost_per_tie": 1.0, "width": 2},
     "shared_goals": {"scope": "all", "inequalities_focus": True, "cost_per_strength": 100.0},
     "champions": {"placement": "complex_centrality", "influence": 2.0,
                   "cost_per_champion_year": 10.0},

@@ -4,7 +4,9 @@ Writes into ``<sweep dir>/report/``:
 
 - ``heatmap_steps_to_50.png``: median weeks to 50 % adoption over two swept levers (a run
   that never reaches 50 % counts as "never", so a cell is "never" when most of its runs are);
-- ``heatmap_cost_per_adopter.png``: mean cost per new adopter over the same two levers;
+- ``heatmap_cost_per_extra_adopter.png``: cost per extra adopter against the matched
+  no-lever runs (mean extra cost / mean extra adopters, ``sim.metrics.pooled_effect``)
+  over the same two levers;
 - ``adoption_curves.png``: adopted share over time, median and 10-90 % band across
   replicates, one line per value of the first lever, one panel per setting of the others;
 - ``frontier.png``: cost against final adoption for every setting, the Pareto front
@@ -265,9 +267,16 @@ def report(sweep_dir: Path | str, x: str | None = None, y: str | None = None,
         written.append(heatmap(ok, "steps_to_50", x, y, median_steps,
                                "Weeks to 50 % adoption (median)",
                                out / "heatmap_steps_to_50.png", others))
-        written.append(heatmap(ok, "cost_per_adopter", x, y, mean_defined,
-                               "Cost per new adopter (£k, mean)",
-                               out / "heatmap_cost_per_adopter.png", others))
+        def pooled_cost_per_extra(values: pd.Series) -> float:
+            """One cell's runs (by index): mean extra cost / mean extra adopters."""
+            from sim.metrics import pooled_effect
+
+            value = pooled_effect(ok.loc[values.index])["cost_per_extra_adopter"]
+            return np.nan if value is None else value
+
+        written.append(heatmap(ok, "cost_per_extra_adopter", x, y, pooled_cost_per_extra,
+                               "Cost per extra adopter vs no levers (£k)",
+                               out / "heatmap_cost_per_extra_adopter.png", others))
     line_first = [p for p in (x, y) if p] + [p for p in params if p not in (x, y)]
     written.append(adoption_curves(runs, series, line_first, out / "adoption_curves.png"))
     table = settings_table(runs, params)

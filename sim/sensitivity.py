@@ -15,8 +15,9 @@ doing), and SALib estimates first-order (S1) and total-order (ST) indices of eac
   plus one (censored), so "never" is the slowest, not missing;
 - ``final_adoption``; ``equity_gap`` (most minus least deprived quintile; skipped on networks
   without deprivation);
-- ``cost_per_adopter``: cost per new adopter, counting at least one (a run that spends and
-  converts nobody costs its whole spend per adopter, instead of dividing by zero).
+- ``cost_per_extra_adopter``: extra cost per extra adopter against the matched no-lever run
+  (``sim.metrics.effect``, the definition every command uses); a sample in which some
+  replicate gains no adopter has no value, and the outcome is then left out of the indices.
 
 Writes ``runs.csv`` (one row per sample x replicate), ``driver_diagram.png`` (aim <- drivers
 <- levers and mechanisms, arrows weighted by ST), ``sensitivity.json`` (overrides, sizes,
@@ -103,7 +104,7 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "steps_to_50": ("speed: weeks to 50 %", False),
     "final_adoption": ("reach: final adoption", True),
     "equity_gap": ("equity: deprived - affluent", True),
-    "cost_per_adopter": ("value: cost per adopter", False),
+    "cost_per_extra_adopter": ("value: cost per extra adopter", False),
 }
 AIM = "PA practice embedded\nacross the health system,\nfast, fairly, affordably"
 DEFAULT_OUT = Path("results/sensitivity")
@@ -191,14 +192,12 @@ def outcome_values(summary: Mapping[str, Any], horizon: int | None) -> dict[str,
     steps = summary.get("steps_to_50")
     if steps is None or pd.isna(steps):
         steps = (horizon if horizon is not None else summary.get("steps", 0)) + 1
-    cost = float(summary.get("cost") or 0.0)
-    per_adopter = summary.get("cost_per_adopter")
-    if per_adopter is None or pd.isna(per_adopter):
-        per_adopter = cost  # nobody new adopted: the whole spend per (at least one) adopter
+    per_extra = summary.get("cost_per_extra_adopter")
     gap = summary.get("equity_gap")
     return {"steps_to_50": float(steps), "final_adoption": float(summary["final_adoption"]),
             "equity_gap": np.nan if gap is None else float(gap),
-            "cost_per_adopter": float(per_adopter)}
+            "cost_per_extra_adopter": (np.nan if per_extra is None or pd.isna(per_extra)
+                                       else float(per_extra))}
 
 
 def run_sample(config: Mapping[str, Any], sample: int) -> list[Row]:

@@ -65,7 +65,8 @@ def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
     assert swept(runs) == ["network.k", "model.threshold"]
     assert set(runs["network.k"]) == {4, 6} and set(runs["model.threshold"]) == {1, 2, 3}
     assert runs["config.steps"].eq(STEPS).all()  # a parameter named like a metric is prefixed
-    assert {"final_adoption", "steps_to_50", "cost_per_adopter", "seed"} <= set(runs.columns)
+    assert {"final_adoption", "steps_to_50", "cost_per_new_adopter", "cost_per_extra_adopter",
+            "extra_adopters", "seed"} <= set(runs.columns)
     assert (runs["status"] == "ok").all() and runs["error"].isna().all()
     # common random numbers: replicate r has the same seed in every setting
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
@@ -252,7 +253,7 @@ def test_report_draws_heatmaps_curves_and_frontier(reference, tmp_path, capsys):
     report_main([str(reference), "--x", "model.threshold", "--out", str(tmp_path)])
     written = capsys.readouterr().out.split()
     names = {Path(p).name for p in written}
-    assert names == {"heatmap_steps_to_50.png", "heatmap_cost_per_adopter.png",
+    assert names == {"heatmap_steps_to_50.png", "heatmap_cost_per_extra_adopter.png",
                      "adoption_curves.png", "frontier.png", "settings.csv"}
     for path in written:
         assert Path(path).stat().st_size > (5000 if path.endswith(".png") else 100)

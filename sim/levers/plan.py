@@ -28,7 +28,7 @@ from sim.network import Network
 if TYPE_CHECKING:
     from sim.model import AdoptionModel
 
-#: steps per year: costs per year are charged, and convening budgets renewed, every 52 weeks
+#: steps per year: running costs are charged 1/52 a week; convening budgets renew every 52
 STEPS_PER_YEAR = 52
 
 LEVERS = ("convening", "shared_goals", "champions", "events", "data")
@@ -58,11 +58,6 @@ def flag(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise InputError(f"{field}: must be true or false (got {value!r})")
     return value
-
-
-def year_starts(step: int) -> bool:
-    """Whether ``step`` (1-based: the first computed step is 1) opens a new year."""
-    return (step - 1) % STEPS_PER_YEAR == 0
 
 
 @dataclass
@@ -135,19 +130,19 @@ class Plan:
             self.costs[lever] += float(amount)
 
     def charge_yearly(self, lever: str, amount: float) -> None:
-        """A running cost per year, charged at the start of each year of the run."""
+        """A running cost per year, charged pro rata: 1/52 of it every week of the run (a
+        53-week run pays 53/52 years, as convening pays per tie in the week it is built)."""
         if amount > 0:
             self.annual_costs[lever] = self.annual_costs.get(lever, 0.0) + float(amount)
 
     def yearly_charges(self) -> Intervention | None:
-        """The intervention that charges every running cost at the start of each year."""
+        """The intervention that charges every running cost, a week's share each step."""
         if not self.annual_costs:
             return None
-        annual = dict(self.annual_costs)
+        weekly = {lever: amount / STEPS_PER_YEAR for lever, amount in self.annual_costs.items()}
 
-        def charge_year(model: AdoptionModel) -> None:
-            if year_starts(model.steps):
-                for lever, amount in annual.items():
-                    self.charge(model, lever, amount)
+        def charge_week(model: AdoptionModel) -> None:
+            for lever, amount in weekly.items():
+                self.charge(model, lever, amount)
 
-        return charge_year
+        return charge_week
