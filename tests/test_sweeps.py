@@ -245,6 +245,48 @@ def test_a_run_of_a_changed_configuration_is_not_skipped(tmp_path):
         "threshold"] == 3
 
 
+#: ``pasim`` whose every job is slow and writes one line to a shared log when it runs
+LOGGED_SLOW_JOBS = """
+import os, sys, time
+import sim.runner
+real = sim.runner.simulate
+def simulate(config):
+    line = f"{config['model']['threshold']} {os.getpid()}\\n"
+    with open(os.environ["PASIM_TEST_LOG"], "a") as log:
+        log.write(line)
+    time.sleep(2)
+    return real(config)
+sim.runner.simulate = simulate
+import sim.cli
+sys.argv = ["pasim"] + sys.argv[1:]
+sim.cli.main()
+"""
+
+
+def test_two_identical_sweeps_started_together_run_each_job_once(reference, tmp_path):
+    sweep = tmp_path / "sweep"
+    args = [a if a != "network.k=4,6" else "network.k=4" for a in SWEEP]
+    log = tmp_path / "jobs.log"
+    cmd = [sys.executable, "-c", LOGGED_SLOW_JOBS, "-m", *args, f"hydra.sweep.dir={sweep}",
+           "hydra/launcher=basic"]
+    env = {**os.environ, "PASIM_TEST_LOG": str(log)}
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=600)[1] for proc in procs]
+    for proc, err in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+    ran = log.read_text().splitlines()
+    thresholds = sorted(line.split()[0] for line in ran)
+    assert thresholds == ["1", "2", "3"], ran  # each job ran once, by one command or the other
+    # each command's bar accounts for all 3 jobs: its own, and those the other one ran
+    for err in outputs:
+        assert "3/3" in err and "pasim: 3 jobs, 9 rows (3 ok, 0 failed)" in err
+    expected = numbers(results.load(reference).runs)
+    expected = expected[expected["network.k"] == 4].reset_index(drop=True)
+    mine = numbers(results.load(sweep).runs)
+    pd.testing.assert_frame_equal(mine[expected.columns], expected, check_dtype=False)
+
+
 # -- the report -----------------------------------------------------------------------------
 
 
