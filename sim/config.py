@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.paths import NAME_ALLOWED, is_safe_name
 
 #: the repository's Hydra configs (the package is installed editable from the repository)
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -138,7 +139,7 @@ def _model_rules() -> dict[str, Rule]:
         "seed_includes_params": boolean(),
         "figure": boolean(),
         "progress": boolean(),
-        "name": text(),
+        "name": Rule(NAME_ALLOWED, is_safe_name),
         "title": Rule("a string", lambda v: isinstance(v, str), nullable=True),
         "track": names(nullable=True),
         "network.name": text(required=True),
