@@ -35,7 +35,6 @@ ten minutes on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import sys
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.arguments import CommandParser, positive_int
 from sim.errors import InputError
 from sim.levers.plan import STEPS_PER_YEAR
 from sim.results import atomic_write, write_json
@@ -371,25 +371,27 @@ def _check_arguments(trials: int, budget: float, replicates: int, objective: str
         raise InputError(f"--batch: must be >= 1 (got {batch})")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.optimise",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        prog="pasim-optimise",
         description="The best split of a yearly budget between convening, shared goals, "
                     "champions and events (Optuna TPE), with its uncertainty.")
     parser.add_argument("overrides", nargs="*",
                         help="pasim config overrides (applied after "
                              f"{' '.join(DEFAULT_OVERRIDES)}), e.g. steps=156")
-    parser.add_argument("--trials", type=int, default=50, help="mixes tried (default 50)")
+    parser.add_argument("--trials", type=positive_int, default=50,
+                        help="mixes tried (default 50)")
     parser.add_argument("--budget", type=float, default=500.0,
                         help="total budget, £k per year (default 500)")
-    parser.add_argument("--replicates", type=int, default=3,
+    parser.add_argument("--replicates", type=positive_int, default=3,
                         help="replicates per trial (default 3)")
     parser.add_argument("--objective", default="steps_to_50", choices=list(OUTCOMES),
                         help="what to optimise (default steps_to_50, minimised)")
-    parser.add_argument("--top", type=int, default=5, help="best mixes confirmed (default 5)")
+    parser.add_argument("--top", type=positive_int, default=5,
+                        help="best mixes confirmed (default 5)")
     parser.add_argument("--confirm", type=int, default=10,
                         help="fresh replicates per confirmed mix (default 10)")
-    parser.add_argument("--batch", type=int, default=2,
+    parser.add_argument("--batch", type=positive_int, default=2,
                         help="trials proposed at once (default 2)")
     add_run_options(parser, DEFAULT_OUT, seed_help="sampler and model base seed")
     return parser
@@ -401,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
                                    replicates=args.replicates, objective=args.objective,
                                    top=args.top, confirm=args.confirm, seed=args.seed,
-                                   jobs=max(1, args.jobs), batch=args.batch, out=args.out)
+                                   jobs=args.jobs, batch=args.batch, out=args.out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

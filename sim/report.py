@@ -19,7 +19,6 @@ those parameters are pooled and the title says so).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.arguments import CommandParser  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.plots import band  # noqa: E402
 from sim.results import atomic_write  # noqa: E402
@@ -277,7 +277,7 @@ def report(sweep_dir: Path | str, x: str | None = None, y: str | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pasim-report",
         description="Figures of a sweep: heatmaps over two levers, adoption curves with "
                     "bands, and the cost-effectiveness frontier (into <sweep dir>/report/).")

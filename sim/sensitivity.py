@@ -30,7 +30,6 @@ minutes. Small N gives noisy indices (see the confidence columns).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import sys
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.arguments import CommandParser, positive_int
 from sim.errors import InputError
 from sim.results import atomic_write, write_json
 from sim.studies.common import Row, add_run_options, map_tasks, save_figure
@@ -373,17 +373,18 @@ def sensitivity(overrides: Sequence[str] = (), n: int = 64, replicates: int = 2,
     return runs, indices, folder
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.sensitivity",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        prog="pasim-sensitivity",
         description="Sobol' sensitivity of steps to 50 %, final adoption, equity gap and cost "
                     "per adopter to the levers and uncertain mechanisms.")
     parser.add_argument("overrides", nargs="*",
                         help="pasim config overrides, e.g. steps=104 mechanisms.coherence=0.7 "
                              f"(applied after the defaults {' '.join(DEFAULT_OVERRIDES)})")
-    parser.add_argument("--n", type=int, default=64,
+    parser.add_argument("--n", type=positive_int, default=64,
                         help="Sobol' base sample size, a power of two (runs: n x (factors+2))")
-    parser.add_argument("--replicates", type=int, default=2, help="replicates per sample")
+    parser.add_argument("--replicates", type=positive_int, default=2,
+                        help="replicates per sample")
     parser.add_argument("--factors", default=None,
                         help="comma-separated factor keys to vary (default: all of FACTORS)")
     add_run_options(parser, DEFAULT_OUT, seed_help="sampling and model base seed")
@@ -396,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         factors = select_factors(args.factors.split(",") if args.factors else None)
         runs, indices, folder = sensitivity(args.overrides, n=args.n,
                                             replicates=args.replicates, factors=factors,
-                                            seed=args.seed, jobs=max(1, args.jobs),
+                                            seed=args.seed, jobs=args.jobs,
                                             out=args.out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
