@@ -439,7 +439,7 @@ def _no_repeats(key: str, values: Sequence[Any]) -> None:
         seen.add(ident)
 
 
-def check_events_fit(cfg: Mapping[str, Any], n: int, key: str = "network") -> None:
+def check_events_fit(cfg: Mapping[str, Any], n: int) -> None:
     """No event seats more people than the network holds (``n`` agents)."""
     levers = cfg.get("levers") or {}
     events = levers.get("events") if isinstance(levers, Mapping) else None
@@ -448,7 +448,7 @@ def check_events_fit(cfg: Mapping[str, Any], n: int, key: str = "network") -> No
         size = event.get("size") if isinstance(event, Mapping) else None
         if _is_int(size) and size > n:
             raise InputError(f"levers.events.schedule[{i}].size: must be at most the {n} "
-                             f"agents of the network ({key}) (got {size})")
+                             f"agents of the network (got {size})")
 
 
 @cross_rule
@@ -555,7 +555,8 @@ class CommandLine:
     multirun: bool
     runs_jobs: bool  # False for --help, --cfg, --info ...: those run nothing
     config_name: str | None
-    config_dir: Path | None
+    config_path: Path | None  # --config-path: replaces pasim's config folder
+    config_dir: Path | None  # --config-dir: searched besides it
 
 
 class _ArgumentError(Exception):
@@ -578,10 +579,25 @@ def parse_command_line(args: Sequence[str]) -> CommandLine:
         raise InputError(f"arguments: {err}; see pasim --help") from None
     shows_only = [getattr(parsed, flag, None) for flag in (
         "help", "hydra_help", "cfg", "shell_completion", "info", "experimental_rerun")]
-    config_dir = parsed.config_dir or parsed.config_path
+    folders = []
+    for flag, folder in (("--config-path", parsed.config_path),
+                         ("--config-dir", parsed.config_dir)):
+        path = Path(folder).expanduser().resolve() if folder else None
+        if path is not None and not path.is_dir():
+            raise InputError(f"{flag}: must be a folder of configs; no such folder: {folder}")
+        folders.append(path)
     return CommandLine(list(parsed.overrides), bool(parsed.multirun),
-                       not any(shows_only), parsed.config_name,
-                       Path(config_dir).expanduser().resolve() if config_dir else None)
+                       not any(shows_only), parsed.config_name, *folders)
+
+
+def _check_config_name(folders: Sequence[Path], name: str) -> None:
+    """``--config-name``: a config file of the chosen folders (Hydra would say 'not found')."""
+    stem = name.removesuffix(".yaml")
+    if not any((folder / f"{stem}.yaml").is_file() for folder in folders):
+        options = sorted({p.stem for folder in folders for p in folder.glob("*.yaml")})
+        raise InputError(f"--config-name: no config '{name}' in "
+                         f"{', '.join(map(str, folders))}; choose one of: "
+                         f"{', '.join(options) or 'none'}")
 
 
 def _given_once(overrides: Sequence[str]) -> None:
@@ -609,6 +625,13 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
     if not line.runs_jobs:
         return 0
     _given_once(line.overrides)
+    folder = line.config_path or Path(config_dir)
+    _check_config_name([folder, *filter(None, [line.config_dir])],
+                       line.config_name or config_name)
+    overrides = list(line.overrides)
+    if line.config_dir is not None and not any(_key_of(o) == "hydra.searchpath"
+                                               for o in overrides):
+        overrides.append(f"hydra.searchpath=[file://{line.config_dir}]")
 
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -617,14 +640,17 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
     from sim.paths import register_resolvers
 
     register_resolvers()
-    with initialize_config_dir(config_dir=str(line.config_dir or config_dir),
-                               version_base="1.3", job_name="pasim"):
+    with initialize_config_dir(config_dir=str(folder), version_base="1.3", job_name="pasim"):
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
         composer = _Composer(line.config_name or config_name, parser)
-        jobs, base = composer.jobs(line.overrides, multirun=line.multirun)
-        check_hydra(base, line.overrides, composer.multirun)
+        jobs, base = composer.jobs(overrides, multirun=line.multirun)
+        check_hydra(base, overrides, composer.multirun)
         _check_jobs(composer, jobs)
     return len(jobs)
+
+
+def _plain(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cfg.items() if k != "hydra"}
 
 
 def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
@@ -635,10 +661,11 @@ def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
         cfg = composer.config(job)
         ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
                            sort_keys=True, default=str)
-        if ident in checked:
-            continue
-        checked.add(ident)
         try:
+            if ident in checked:  # built already: the schema is all that can differ
+                validate(_plain(cfg))
+                continue
+            checked.add(ident)
             check_buildable(cfg, cache)
         except InputError as err:
             if len(jobs) > 1:

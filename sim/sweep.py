@@ -206,13 +206,18 @@ def _parameter_values(jobs: list[Job]) -> tuple[list[str], list[dict[str, Any]]]
     return names, values
 
 
+def _beyond_int64(value: Any) -> bool:
+    """An integer no Parquet integer column holds (a seed of 10^29): kept as text instead."""
+    return isinstance(value, int) and not -2**63 <= value < 2**63
+
+
 def _typed(column: pd.Series) -> pd.Series:
     """One Parquet type per column: numbers, booleans, else text."""
     present = column.dropna()
     if present.map(lambda v: isinstance(v, bool | np.bool_)).all():
         return column.astype("boolean")
     if present.map(lambda v: isinstance(v, int | float | np.number)
-                   and not isinstance(v, bool)).all():
+                   and not isinstance(v, bool) and not _beyond_int64(v)).all():
         return pd.to_numeric(column)
     return column.map(lambda v: None if v is None or v is pd.NA else str(v)).astype("string")
 
