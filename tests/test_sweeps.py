@@ -27,8 +27,12 @@ from sim.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept
 PASIM = str(Path(sys.executable).with_name("pasim"))
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
-#: a 6-job sweep with 3 replicates each; stochastic (the default mechanisms' noise and lapse)
-SWEEP = ["network=ring_lattice", "network.n=300", "network.k=4,6", "model.threshold=1,2,3",
+#: a 6-job sweep with 3 replicates each, stochastic in three ways so that different seeds
+#: give different numbers (checked below): a share of ties rewired (a new network per
+#: replicate), random seed nodes and below-threshold noise. An unrewired lattice seeded at one
+#: node would give every seed the same trajectory, and the equality tests would compare nothing.
+SWEEP = ["network=ring_lattice", "network.n=300", "network.k=4,6", "network.p=0.1",
+         "seeding=random", "seeding.k=6", "model.noise=0.02", "model.threshold=1,2,3",
          "replicates=3", "steps=40", "figure=false"]
 JOBS, REPLICATES, STEPS = 6, 3, 40
 
@@ -58,13 +62,23 @@ def reference(tmp_path_factory) -> Path:
 # -- the table ------------------------------------------------------------------------------
 
 
+def test_the_workload_depends_on_the_seed(reference):
+    """What makes the equality tests below worth running: in every job, the replicates
+    (different seeds) follow different trajectories."""
+    _, series = results.load(reference)
+    for job, frame in series.groupby("job"):
+        curves = frame.pivot(index="step", columns="replicate", values="adopted")
+        assert curves.T.drop_duplicates().shape[0] == REPLICATES, job
+
+
 def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
     runs, series = results.load(reference)
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
     assert swept(runs) == ["network.k", "model.threshold"]
     assert set(runs["network.k"]) == {4, 6} and set(runs["model.threshold"]) == {1, 2, 3}
-    assert runs["config.steps"].eq(STEPS).all()  # a parameter named like a metric is prefixed
+    assert runs["steps"].eq(STEPS).all() and runs["steps_run"].eq(STEPS).all()
+    assert "config.steps" not in runs
     assert {"final_adoption", "steps_to_50", "cost_per_adopter", "seed"} <= set(runs.columns)
     assert (runs["status"] == "ok").all() and runs["error"].isna().all()
     # common random numbers: replicate r has the same seed in every setting
@@ -95,7 +109,7 @@ def test_half_written_runs_are_never_collated(reference, tmp_path):
     (job / ".hydra").mkdir(parents=True)
     (job / ".summary.json.abc.tmp").write_text("{")  # a write cut off by a kill
     done = tmp_path / "sweep" / "done"
-    subprocess.run(["cp", "-r", str(next(reference.glob("model.threshold=1,*"))), str(done)],
+    subprocess.run(["cp", "-r", str(next(reference.glob("*model.threshold=1,*"))), str(done)],
                    check=True)
     runs, _ = results.load(tmp_path / "sweep")
     assert set(runs["job"]) == {"done"}
@@ -103,7 +117,7 @@ def test_half_written_runs_are_never_collated(reference, tmp_path):
 
 
 def test_a_single_run_directory_loads_too(reference):
-    run_dir = next(reference.glob("model.threshold=2,*"))
+    run_dir = next(reference.glob("*model.threshold=2,*"))
     runs, series = results.load(run_dir)
     assert len(runs) == REPLICATES and list(runs["job"].unique()) == ["."]
     assert (runs["model.threshold"] == 2).all()  # from the run's own overrides
