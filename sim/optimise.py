@@ -329,7 +329,10 @@ def optimisation_figure(table: pd.DataFrame, best: pd.DataFrame, objective: str,
     ax_search.set(xlabel="trial", ylabel=label, title="search")
     ax_search.legend(loc="best", fontsize="small")
 
-    names = [f"#{r.search_rank} (trial {r.trial})" for r in best.itertuples()]
+    # ranked by the confirmed mean (free of the search's selection), best first
+    best = best.sort_values("mean", ascending=not higher, kind="stable").reset_index(drop=True)
+    names = [f"{rank}. trial {r.trial} (search #{r.search_rank})"
+             for rank, r in enumerate(best.itertuples(), start=1)]
     left = np.zeros(len(best))
     for i, lever in enumerate(MIX):
         width = best[f"spend_{lever}"].to_numpy()
@@ -337,8 +340,9 @@ def optimisation_figure(table: pd.DataFrame, best: pd.DataFrame, objective: str,
         left += width
     ax_mix.axvline(budget, color="black", lw=0.8, ls="--")
     ax_mix.invert_yaxis()
-    ax_mix.set(xlabel=f"spend, £k per year (budget {budget:g}, dashed)",
-               title=f"best mixes: {label}, mean [95 % CI]", xlim=(0, max(budget, 1) * 1.6))
+    ax_mix.set(xlabel=f"Spend (£k/yr; budget {budget:g}, dashed)",
+               title=f"Best mixes by confirmed mean: {label} [95 % CI]",
+               xlim=(0, max(budget, 1) * 1.6))
     ax_mix.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", ncol=4,
                   frameon=False)
     for y, r in enumerate(best.itertuples()):
