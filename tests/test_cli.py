@@ -121,3 +121,16 @@ def test_a_sweep_job_folder_stays_inside_the_sweep(tmp_path: Path) -> None:
         assert job.is_relative_to(sweep.resolve()) and job != sweep.resolve(), dirname
     assert safe_subdir("levers/convening=wide_bridges,seed=1") == \
         "levers/convening=wide_bridges,seed=1"  # nesting by config group is kept
+
+
+def test_results_go_to_the_project_folder_from_anywhere_inside_it(monkeypatch) -> None:
+    """A notebook run from notebooks/ writes into the project's results/, not notebooks/."""
+    from sim.paths import RESULTS_ENV, project_root, results_root
+
+    root = project_root(Path(__file__).parent)
+    assert root is not None and (root / "configs").is_dir()
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    monkeypatch.chdir(root / "notebooks")
+    assert results_root() == root / "results"
+    monkeypatch.setenv(RESULTS_ENV, "/tmp/elsewhere")
+    assert results_root() == Path("/tmp/elsewhere")
