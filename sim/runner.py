@@ -249,10 +249,11 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
     if figure:
+        from sim.labels import run_title
         from sim.plots import adoption_figure
 
         adoption_figure(result.timeseries, result.groups, out / io.FIGURE,
-                        title=result.config.get("title") or result.config["network"]["name"])
+                        title=run_title(result.config))
     io.write_json(out / io.SUMMARY, result.summary_record())
     return out
 
