@@ -57,10 +57,10 @@ def test_pasim_england_writes_every_group_time_series_and_the_summary(tmp_path: 
     assert {"adopted_fraction", "aware_fraction", "ties_built", "cost"} <= set(series.columns)
     run = json.loads((out / "summary.json").read_text())["runs"][0]
     for key in ("steps_to_25", "steps_to_50", "steps_to_80", "equity_gap", "sectors_past_50",
-                "systems_past_50", "cost", "cost_per_adopter", "cost_champions"):
+                "systems_past_50", "cost", "cost_per_new_adopter", "cost_champions"):
         assert key in run, key
-    # one champion in each of 42 ICSs at the default £10k a year, charged at week 1
-    assert run["cost"] == run["cost_champions"] == 42 * 10.0
+    # one champion in each of 42 ICSs at the default £10k a year, charged 1/52 a week
+    assert run["cost"] == run["cost_champions"] == pytest.approx(42 * 10.0 * 4 / 52)
     assert run["initial_adopters"] >= 42  # at least the champions
     # outcomes in people, and results by real ICB code and name
     assert 0 <= run["population_embedded_share"] <= 1 and 0 <= run["inactive_embedded_share"] <= 1
