@@ -21,7 +21,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import results
-from sim.config import CONFIG_DIR, check_command_line
+from sim.config import CONFIG_DIR, CONFIG_SOURCE, check_command_line
 from sim.errors import InputError
 
 log = logging.getLogger("pasim")
@@ -56,7 +56,7 @@ def _record_failure(out_dir: Path, cfg: DictConfig, overrides: list[str],
     return None
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+@hydra.main(version_base="1.3", config_path=CONFIG_SOURCE, config_name="config")
 def _app(cfg: DictConfig) -> float | None:
     from sim.runner import run_job
 

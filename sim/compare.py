@@ -29,7 +29,6 @@ import pandas as pd
 from sim import results as io
 from sim.errors import InputError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_SCENARIOS = ("baseline", "recommended")
 DEFAULT_REPLICATES = 10
 BAND = (0.1, 0.9)
@@ -68,6 +67,7 @@ def compose(scenario: str | None, overrides: Sequence[str]) -> dict:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from sim.config import CONFIG_DIR
     from sim.runner import to_dict
 
     try:
@@ -221,8 +221,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.cli import _quiet_libraries
 
     _quiet_libraries()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(__doc__)
+        return
     try:
-        scenarios, overrides, out = parse_args(sys.argv[1:] if argv is None else argv)
+        scenarios, overrides, out = parse_args(argv)
         run(scenarios, overrides, out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)

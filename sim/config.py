@@ -37,8 +37,28 @@ from typing import Any
 
 from sim.errors import InputError
 
-#: the repository's Hydra configs (the package is installed editable from the repository)
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+#: the package the build installs the repository's ``configs/`` folder as (setup.py)
+CONFIG_PACKAGE = "sim.conf"
+
+
+def _shipped_configs() -> tuple[str, Path]:
+    """The shipped configs as Hydra's ``config_path`` (``pkg://...`` or a folder) and as a folder.
+
+    Installed from a wheel or an sdist they are the package ``sim.conf`` (``pkg://sim.conf``).
+    In a source checkout (editable install, or ``PYTHONPATH`` at the repository) the
+    repository's own ``configs/`` beside ``sim/`` is the same folder, and it wins: code run
+    from a checkout must read that checkout's configs, not those of another installed copy.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "configs" / "__init__.py").is_file():
+        return str(checkout / "configs"), checkout / "configs"
+    from importlib.resources import files
+
+    return f"pkg://{CONFIG_PACKAGE}", Path(str(files(CONFIG_PACKAGE)))
+
+
+#: where Hydra finds the primary config ``config.yaml`` and every config group
+CONFIG_SOURCE, CONFIG_DIR = _shipped_configs()
 
 REQUIRED_GROUPS = ("network", "model")
 
