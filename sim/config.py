@@ -30,6 +30,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -477,36 +478,34 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
 # ------------------------------------------------------------------------------------------
 # layer 3: the command line, before Hydra runs anything
 
-#: Hydra command-line flags under which ``pasim`` runs jobs (others: help, --cfg ... run none)
-RUN_FLAGS = ("-m", "--multirun")
-
 #: keys that do not change what a job checks (so sweeps over them need one check)
 _UNCHECKED_KEYS = ("seed", "replicates", "title", "figure", "progress", "name")
 
 
-def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
+def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_SOURCE,
                        config_name: str = "config") -> int:
     """Check every job ``pasim <args>`` would run; return how many were checked.
 
-    Composes each job's config with Hydra's compose API (a ``-m`` sweep is expanded the way
-    Hydra's basic sweeper does, including ``hydra.sweeper.params`` from the config) and runs
-    ``check_buildable`` on it. Runs nothing and writes nothing. Returns 0 without checking
-    when other Hydra flags (``--help``, ``--cfg`` ...) are given: those run no job.
+    Reads Hydra's own flags the way Hydra does (``--config-dir`` adds a folder of the user's
+    configs in front of the shipped ones, ``--config-name`` picks another primary config,
+    ``hydra.searchpath=[...]`` adds folders behind them), composes each job's config with
+    Hydra's compose API (a ``-m`` sweep is expanded the way Hydra's basic sweeper does,
+    including ``hydra.sweeper.params`` from the config) and runs ``check_buildable`` on it;
+    ``--cfg`` / ``--info``, which run nothing, get the schema checks (``validate``) only.
+    Runs nothing and writes nothing. Returns 0 for ``--help``, ``--hydra-help``, ``--version``
+    and shell completion, which compose nothing.
     """
-    flags = [a for a in args if a.startswith("-")]
-    if any(f not in RUN_FLAGS for f in flags):
+    flags = _hydra_flags(args)
+    if flags is None:
         return 0
-    overrides = [a for a in args if not a.startswith("-")]
-
-    from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    with initialize_config_dir(config_dir=str(config_dir), version_base="1.3",
-                               job_name="pasim"):
+    with _hydra_session(config_dir, flags.config_dir):
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
-        composer = _Composer(config_name, parser)
-        jobs = composer.jobs(overrides, multirun=bool(flags))
+        composer = _Composer(flags.config_name or config_name, parser)
+        jobs = composer.jobs(list(flags.overrides), multirun=flags.multirun)
+        runs = not (flags.cfg or flags.info)
         cache: dict = {}
         checked: set[str] = set()
         for job in jobs:
@@ -517,12 +516,63 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
                 continue
             checked.add(ident)
             try:
-                check_buildable(cfg, cache)
+                check_buildable(cfg, cache) if runs else validate(cfg)
             except InputError as err:
                 if len(jobs) > 1:
                     raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
                 raise
     return len(jobs)
+
+
+def _hydra_flags(args: Sequence[str]) -> Any:
+    """The command line read by Hydra's own parser (an unknown flag is a one-line error);
+    None when the flags given compose no config."""
+    import argparse
+
+    from hydra._internal.utils import get_args_parser
+
+    if any(a == "--version" for a in args):
+        return None
+    parser = get_args_parser()
+
+    def error(message: str) -> None:
+        raise InputError(f"command line: {message}; see pasim --help")
+
+    parser.error = error  # type: ignore[method-assign]
+    try:
+        flags = parser.parse_args(list(args))
+    except argparse.ArgumentError as err:
+        error(str(err))
+    if flags.help or flags.hydra_help or flags.shell_completion:
+        return None
+    return flags
+
+
+@contextmanager
+def _hydra_session(config_dir: Path | str, extra_dir: str | None) -> Iterator[None]:
+    """Hydra initialised as ``pasim`` initialises it: the shipped configs, and in front of
+    them the folder of ``--config-dir`` (Hydra's own order, so a user's option of the same
+    name as a shipped one wins)."""
+    import os
+
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+    from hydra.core.global_hydra import GlobalHydra
+
+    search_path = create_config_search_path(str(config_dir))
+    if extra_dir is not None:
+        folder = os.path.abspath(extra_dir)
+        if not os.path.isdir(folder):
+            raise InputError(f"--config-dir: folder not found: {folder}")
+        search_path.prepend(provider="command-line", path=f"file://{folder}",
+                            anchor=SearchPathQuery(provider="schema"))
+    GlobalHydra.instance().clear()
+    Hydra.create_main_hydra2(task_name="pasim", config_search_path=search_path)
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
 
 
 def _key_of(override: str) -> str:
