@@ -75,3 +75,62 @@ def test_missing_config_folder_is_one_line(tmp_path: Path) -> None:
     proc = run_pasim("--config-dir", "not_there", *SMALL, cwd=tmp_path)
     assert proc.returncode == 2
     assert one_error_line(proc).startswith("error: --config-dir: folder not found")
+
+
+def help_groups(text: str) -> dict[str, dict[str, str]]:
+    """group -> option -> description, read back from ``pasim --help``."""
+    groups: dict[str, dict[str, str]] = {}
+    section = text.split("Config groups", 1)[1].split("Keys of the main config", 1)[0]
+    group = None
+    for line in section.splitlines()[1:]:
+        if line.startswith("    "):
+            option, _, description = line.strip().lstrip("*").partition(" ")
+            groups[group][option] = description.strip()
+        elif line.strip():
+            group = line.strip()
+            groups[group] = {}
+    return groups
+
+
+def test_help_lists_every_group_and_option_with_one_line(tmp_path: Path) -> None:
+    from sim.config import CONFIG_DIR
+
+    my_configs(tmp_path)
+    proc = run_pasim("--help", "--config-dir", "my_configs", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    groups = help_groups(proc.stdout)
+    shipped = [p for p in CONFIG_DIR.rglob("*.yaml") if p.parent != CONFIG_DIR]
+    assert shipped
+    for path in shipped:
+        group = path.parent.relative_to(CONFIG_DIR).as_posix()
+        assert groups[group][path.stem], f"{group}/{path.stem} has no description"
+    assert groups["scenario"]["my_plan"] == "My plan: two champions in every ICS."
+    assert groups["network"]["ring_lattice"].startswith("Ring of n nodes")
+    assert "*england" in proc.stdout and "*neighbourhood" in proc.stdout  # the defaults
+    assert "steps: 260" in proc.stdout
+
+
+def test_cfg_job_prints_the_resolved_config(tmp_path: Path) -> None:
+    from omegaconf import OmegaConf
+
+    from sim.compare import compose
+
+    proc = run_pasim("--cfg", "job", "scenario=recommended", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    shown = OmegaConf.to_container(OmegaConf.create(proc.stdout), resolve=True)
+    assert shown == compose("recommended", [])
+    assert shown["levers"]["champions"]["per_system"] >= 1
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(("args", "start"), [
+    (("--cfg", "job", "scenario=recomended"), "error: scenario: unknown option 'recomended'"),
+    (("--cfg", "job", "model.threshold=-1"), "error: model.threshold"),
+    (("--cfg", "jobs"), "error: command line: argument --cfg/-c: invalid choice"),
+    (("--no-such-flag", "steps=5"), "error: command line: unrecognized arguments"),
+])
+def test_hydra_flags_are_checked_like_everything_else(tmp_path: Path, args: tuple,
+                                                      start: str) -> None:
+    proc = run_pasim(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert one_error_line(proc).startswith(start)
