@@ -25,10 +25,10 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim import results as io
+from sim.calibration.posterior import build_replicate_model
 from sim.metrics import summarise
 from sim.network import Network
 from sim.networks import build_network
-from sim.world import build_model
 
 log = logging.getLogger("pasim")
 
@@ -119,7 +119,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
                                 for s in np.random.SeedSequence(seed).spawn(2))
         t0 = time.perf_counter()
         network = replicate_network(config, net_seed, cache)
-        model = build_model(config, network, model_seed)
+        model = build_replicate_model(config, network, model_seed, r)  # posterior draw r
         model.run(config.get("steps"))
         summary = {"replicate": r, "seed": seed, **summarise(model),
                    "runtime_s": time.perf_counter() - t0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,15 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w ** 2).sum()) if w.size else 0.0
 
 
-def posterior_table(history: Any, names: list[str]) -> pd.DataFrame:
-    """The final population: model, its probability, weight within the model, parameters."""
+def posterior_table(history: Any, mechanisms: list[Any]) -> pd.DataFrame:
+    """The final population: model, its probability, weight within the model, parameters,
+    and the model's own settings (``pasim`` overrides and ``external`` schedule, as JSON) so
+    that ``posterior:`` in a pasim config reproduces the model a draw came from."""
     t = history.max_t
     probabilities = history.get_model_probabilities(t=t)
     frames = []
-    for m, name in enumerate(names):
+    for m, mech in enumerate(mechanisms):
+        name = mech.name
         p = float(probabilities["p"].get(m, 0.0))
         if p <= 0:
             continue
@@ -46,12 +50,15 @@ def posterior_table(history: Any, names: list[str]) -> pd.DataFrame:
         frame.insert(0, "weight", np.asarray(weights, float) / np.sum(weights))
         frame.insert(0, "model_probability", p)
         frame.insert(0, "model", name)
+        frame["pasim"] = json.dumps(list(mech.overrides))
+        frame["external"] = json.dumps(mech.external) if mech.external else None
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
 def parameter_names(posterior: pd.DataFrame) -> list[str]:
-    return [c for c in posterior.columns if c not in ("model", "model_probability", "weight")]
+    return [c for c in posterior.columns
+            if c not in ("model", "model_probability", "weight", "pasim", "external")]
 
 
 def summary_record(posterior: pd.DataFrame, history: Any, problem: Any) -> dict[str, Any]:
@@ -161,8 +168,7 @@ def markdown(record: dict[str, Any], scores: pd.DataFrame) -> str:
 def write_all(history: Any, problem: Any, out: Path, draws: int = 100,
               echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Every output file of a finished calibration; the summary record."""
-    names = [s.mechanism.name for s in problem.simulators]
-    posterior = posterior_table(history, names)
+    posterior = posterior_table(history, [s.mechanism for s in problem.simulators])
     record = summary_record(posterior, history, problem)
     bands, scores = predictive(problem, posterior, draws, seed=int(problem.spec.abc["seed"]))
     record["crps"] = scores.to_dict(orient="records")
