@@ -5,11 +5,12 @@ the Medical Innovation file network; the full coverage study is
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("pyabc")
 
-from sim.calibration.recovery import PRIORS, recover  # noqa: E402
+from sim.calibration.recovery import PRIORS, STEPS, recover  # noqa: E402
 
 TINY = {"population_size": 30, "generations": 3, "cores": 1}
 
@@ -22,6 +23,9 @@ def test_posterior_intervals_recover_the_truth(setup, repeats, tmp_path) -> None
     assert len(table) == repeats * len(PRIORS)
     # the data simulated in each repeat were read back through the loader and fitted
     assert (tmp_path / f"{setup}_000" / "history.db").exists()
+    if setup == "clustered":  # a time series of every step of every cluster
+        series = pd.read_csv(tmp_path / "clustered_000" / "series.csv")
+        assert len(series) == 4 * STEPS and series["adopters"].max() > 0
     # most intervals hold the truth (expected 90 %; a few repeats x 2 parameters here) ...
     assert table["covered"].mean() >= 0.5, table
     # ... and the data taught something: the spontaneous rate's interval is narrower than

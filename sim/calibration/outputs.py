@@ -82,6 +82,7 @@ def summary_record(posterior: pd.DataFrame, history: Any, problem: Any) -> dict[
     populations = populations[populations["t"] >= 0]
     return {
         "name": problem.spec.name,
+        "pasim": list(problem.spec.pasim),  # the base pasim config: rerun draws on the same
         "generations": int(history.n_populations),
         "simulations": int(history.total_nr_simulations),
         "final_epsilon": float(populations["epsilon"].iloc[-1]),

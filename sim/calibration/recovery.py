@@ -99,8 +99,9 @@ def _template_problem(cfg: dict[str, Any], folder: Path, clusters: int) -> fit.P
     """A problem on the setup's network with placeholder data (to simulate the truth)."""
     cfg = copy.deepcopy(cfg)
     if "series" in cfg["observed"]:
-        path = folder / "placeholder.csv"
-        pd.DataFrame({"step": STEPS, "adopters": 0, "cluster": range(clusters)}).to_csv(
+        path = folder / "placeholder.csv"  # every step of every cluster: the data's shape
+        pd.DataFrame([{"step": step, "adopters": 0, "cluster": c}
+                      for c in range(clusters) for step in range(1, STEPS + 1)]).to_csv(
             path, index=False)
         cfg["observed"]["series"] = str(path)
         return fit.prepare(spec.parse(cfg))
