@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as io
+from sim.calibration.decision import markdown as decision_markdown
 from sim.errors import InputError
 
 DEFAULT_SCENARIOS = ("baseline", "recommended")
@@ -211,6 +212,7 @@ def run(scenarios: Sequence[str], overrides: Sequence[str],
     runs = pd.concat(summaries, ignore_index=True)
     table = comparison_table(runs)
     text = markdown(table, int(runs["n_agents"].iloc[0]))
+    text += decision_markdown(runs, configs)  # P(better), cost per extra adopter, intervals
     out = out or Path("results") / "compare" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     figure(series, groups, out / "comparison.png")
     io.atomic_write(out / "replicates.csv", lambda p: runs.to_csv(p, index=False))
