@@ -105,6 +105,47 @@ def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network
     return network
 
 
+@dataclass
+class Replicate:
+    """One replicate's outputs: its summary row and its time series, overall and by group."""
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    groups: pd.DataFrame
+
+
+def simulate_replicate(config: Mapping[str, Any], replicate: int,
+                       cache: dict | None = None) -> Replicate:
+    """Replicate ``replicate`` of a validated config, exactly as ``simulate`` runs it (so a
+    caller can run replicates one at a time, e.g. in parallel, and get the same numbers)."""
+    cache = {} if cache is None else cache
+    seed = replicate_seed(config, replicate)
+    net_seed, model_seed = (int(s.generate_state(1)[0])
+                            for s in np.random.SeedSequence(seed).spawn(2))
+    t0 = time.perf_counter()
+    network = replicate_network(config, net_seed, cache)
+    model = build_model(config, network, model_seed)
+    model.run(config.get("steps"))
+    summary = {"replicate": replicate, "seed": seed, **summarise(model),
+               "runtime_s": time.perf_counter() - t0}
+    history = model.history.copy()
+    history.insert(0, "replicate", replicate)
+    by_group = model.history_by_group()
+    by_group.insert(0, "replicate", replicate)
+    return Replicate(summary, history, by_group)
+
+
+def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
+    """The run result of a config from its replicates (in replicate order)."""
+    return RunResult(
+        config=config,
+        summary=pd.DataFrame([r.summary for r in replicates]),
+        timeseries=pd.concat([r.timeseries for r in replicates], ignore_index=True),
+        groups=pd.concat([r.groups for r in replicates], ignore_index=True),
+        runtime_s=runtime_s,
+    )
+
+
 def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
     """Run every replicate of the parameter set ``cfg``; return summaries and time series."""
     from sim.config import validate
@@ -112,31 +153,9 @@ def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
     config = validate(to_dict(cfg))
     start = time.perf_counter()
     cache: dict[str, Network] = {}
-    summaries, series, groups = [], [], []
-    for r in range(int(config.get("replicates", 1))):
-        seed = replicate_seed(config, r)
-        net_seed, model_seed = (int(s.generate_state(1)[0])
-                                for s in np.random.SeedSequence(seed).spawn(2))
-        t0 = time.perf_counter()
-        network = replicate_network(config, net_seed, cache)
-        model = build_model(config, network, model_seed)
-        model.run(config.get("steps"))
-        summary = {"replicate": r, "seed": seed, **summarise(model),
-                   "runtime_s": time.perf_counter() - t0}
-        summaries.append(summary)
-        history = model.history.copy()
-        history.insert(0, "replicate", r)
-        series.append(history)
-        by_group = model.history_by_group()
-        by_group.insert(0, "replicate", r)
-        groups.append(by_group)
-    return RunResult(
-        config=config,
-        summary=pd.DataFrame(summaries),
-        timeseries=pd.concat(series, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
-        runtime_s=time.perf_counter() - start,
-    )
+    replicates = [simulate_replicate(config, r, cache)
+                  for r in range(int(config.get("replicates", 1)))]
+    return combine(config, replicates, time.perf_counter() - start)
 
 
 def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) -> Path:

@@ -1,0 +1,6 @@
+import solara
+
+
+@solara.component
+def NetworkPage():
+    solara.Text("network")

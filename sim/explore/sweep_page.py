@@ -1,0 +1,6 @@
+import solara
+
+
+@solara.component
+def SweepPage():
+    solara.Text("sweep")
