@@ -172,3 +172,42 @@ def test_scenario_page_lever_change_updates_cost_and_run_shows_results(tmp_path,
     values = _texts(rc, "metric-value")
     assert values[0].startswith("£") and values[0] != "£0k"
     assert len(rc.find(ipywidgets.Image).widgets) == 4  # the charts
+
+
+# ------------------------------------------------------------------------------------------
+# network page
+
+
+def _play(model, steps=30):
+    while model.running and model.world.steps < steps:
+        model.step()
+    return model
+
+
+def test_narrow_bridge_stops_threshold_two_wide_one_carries_it():
+    from sim.explore.network_page import CLUSTER_SIZE, NetworkDemo
+
+    narrow = _play(NetworkDemo(network="clustered", threshold=2, width=1))
+    wide = _play(NetworkDemo(network="clustered", threshold=2, width=2))
+    assert not narrow.running and narrow.adopted <= CLUSTER_SIZE + 2  # the seed cluster only
+    assert wide.adopted == wide.world.n
+
+
+def test_network_positions_are_computed_once_and_every_agent_is_drawn():
+    from sim.explore.network_page import NetworkDemo, positions
+
+    first = NetworkDemo(network="ring_lattice", rewiring=0.1)
+    misses = positions.cache_info().misses
+    second = NetworkDemo(network="ring_lattice", rewiring=0.1)
+    assert positions.cache_info().misses == misses
+    assert first.grid.G.graph["positions"] is second.grid.G.graph["positions"]
+    assert len(first.grid.get_all_cell_contents()) == first.world.n
+
+
+def test_network_page_renders_with_mesa_solaraviz():
+    import solara
+
+    from sim.explore.network_page import NetworkPage
+
+    box, rc = solara.render(NetworkPage(), handle_error=False)
+    assert _texts(rc, "network-status")[0].startswith("step 0 · adopted")
