@@ -211,3 +211,52 @@ def test_network_page_renders_with_mesa_solaraviz():
 
     box, rc = solara.render(NetworkPage(), handle_error=False)
     assert _texts(rc, "network-status")[0].startswith("step 0 · adopted")
+
+
+# ------------------------------------------------------------------------------------------
+# sweep page
+
+
+@pytest.fixture(scope="session")
+def small_sweep(tmp_path_factory):
+    """A 4-setting sweep of a tiny clustered network, made by ``pasim -m`` itself."""
+    root = tmp_path_factory.mktemp("sweep")
+    cmd = [sys.executable, "-m", "sim.cli", "-m", "network=clustered", "network.clusters=4",
+           "network.size=5", "network.width=1,2", "model.threshold=1,2", "mechanisms=none",
+           "steps=10", "replicates=2", "figure=false", "progress=false",
+           "hydra/launcher=basic", f"hydra.sweep.dir={root / 'sweep'}"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return root / "sweep"
+
+
+def test_sweep_loads_and_draws_report_figures(small_sweep):
+    from sim.explore.sweep_page import filtered, frontier_png, heatmap_png, load_sweep
+
+    runs, params, metrics = load_sweep(str(small_sweep))
+    assert set(params) == {"network.width", "model.threshold"} and len(runs) == 8
+    assert "final_adoption" in metrics
+    assert heatmap_png(runs, params, "final_adoption", *params).startswith(b"\x89PNG")
+    assert frontier_png(runs, params).startswith(b"\x89PNG")
+    assert len(filtered(runs, "network.width", "2")) == 4
+
+
+def test_sweep_page_bad_folder_is_one_line(tmp_path):
+    from sim.explore.sweep_page import load_sweep
+
+    with pytest.raises(sc.InputError, match="^path: .* is not a sweep directory"):
+        load_sweep(str(tmp_path))
+
+
+def test_sweep_page_renders_heatmap_and_filters(small_sweep):
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+
+    from sim.explore.sweep_page import SweepPage
+
+    box, rc = solara.render(SweepPage(str(small_sweep)), handle_error=False)
+    assert _texts(rc, "sweep-summary")[0].startswith("8 runs")
+    assert len(rc.find(ipywidgets.Image).widgets) == 2  # heatmap and frontier
+    rc.find(v.Select, label="equal to").widget.v_model = "1"
+    assert _wait(lambda: _texts(rc, "sweep-count")[0] == "4 of 8 runs")
