@@ -179,6 +179,10 @@ class AdoptionModel(mesa.Model):
         if net.adjacency.nnz and not np.all(net.adjacency.data > 0):
             raise InputError("network: tie weights must be > 0")
 
+        for flag_name, flag_value in (("seeds_committed", seeds_committed),
+                                      ("eager_agents", eager_agents)):
+            if not isinstance(flag_value, bool | np.bool_):
+                raise InputError(f"{flag_name}: must be True or False (got {flag_value!r})")
         self.threshold_kind = threshold_kind
         self.adoption_rate = _probability(adoption_rate, "model.adoption_rate")
         self.noise = _probability(noise, "model.noise")
