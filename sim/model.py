@@ -115,6 +115,18 @@ def _symmetric_max(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     return sp.csr_array((data[first], (rows[first], cols[first])), shape=(n, n))
 
 
+def _gather_rows(m: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of ``rows`` of ``m``: column indices, values, entries per row."""
+    starts = m.indptr[rows]
+    lengths = m.indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return m.indices[:0], m.data[:0], lengths
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    positions = offsets + np.arange(total)
+    return m.indices[positions], m.data[positions], lengths
+
+
 class AdoptionModel(mesa.Model):
     """Complex contagion of a practice over a network of organisations and leaders.
 
@@ -179,6 +191,10 @@ class AdoptionModel(mesa.Model):
         if net.adjacency.nnz and not np.all(net.adjacency.data > 0):
             raise InputError("network: tie weights must be > 0")
 
+        for flag_name, flag_value in (("seeds_committed", seeds_committed),
+                                      ("eager_agents", eager_agents)):
+            if not isinstance(flag_value, bool | np.bool_):
+                raise InputError(f"{flag_name}: must be True or False (got {flag_value!r})")
         self.threshold_kind = threshold_kind
         self.adoption_rate = _probability(adoption_rate, "model.adoption_rate")
         self.noise = _probability(noise, "model.noise")
@@ -323,42 +339,97 @@ class AdoptionModel(mesa.Model):
         self.cost += float(amount)
 
     def neighbours(self, i: int) -> np.ndarray:
-        m = self._matrix
+        """Whom agent i listens to (ties that carry some reinforcement), built ones included."""
+        m = self.reinforcement
         return m.indices[m.indptr[i] : m.indptr[i + 1]]
 
     @property
     def adjacency(self) -> sp.csr_array:
         """Current tie weights (the network's ties plus those built and not yet faded)."""
-        return self._adjacency
+        return self._combined(0)
+
+    @property
+    def reinforcement(self) -> sp.csr_array:
+        """Current w_ij * c_ij: what j's adoption adds to i's exposure."""
+        return self._combined(1)
+
+    def _combined(self, which: int) -> sp.csr_array:
+        net, extra = self._net[which], self._extra[which] if self._extra else None
+        if extra is None:
+            return net
+        out = (net + extra).tocsr()
+        out.sort_indices()
+        return out
+
+    def _ties(self, adjacency: sp.csr_array) -> tuple[sp.csr_array, ...]:
+        """Weights, reinforcement and their transposes (columns as rows: who hears from j,
+        whose exposure j's change moves); an undirected network is its own transpose."""
+        matrix = self._discounted(adjacency)
+        if self.network.directed:
+            return adjacency, matrix, adjacency.T.tocsr(), matrix.T.tocsr()
+        return adjacency, matrix, adjacency, matrix
 
     def _rebuild(self) -> None:
-        """Recompute the reinforcement matrix after ties changed (rare: events, convening)."""
+        """Recompute the built ties' part of the reinforcement after ties were built or faded.
+
+        The network's own matrices never change, so they are made once; built ties live in a
+        small matrix of their excess over the network's weight (a repeated tie keeps its
+        largest weight: max(a, s) = a + max(s - a, 0)), added to every product. The discount
+        of a tie does not depend on its weight, so discounting the parts adds up exactly.
+        """
+        if not hasattr(self, "_net"):
+            self._net = self._ties(self.network.adjacency)
         live = [t for t in self._built if t[3] > self.steps]
         self._built = live
+        self._extra = None
         if live:
             u, v, w = (np.concatenate([t[i] for t in live]) for i in range(3))
-            adjacency = self.network.adjacency.maximum(_symmetric_max(u, v, w, self.n)).tocsr()
-            adjacency.sort_indices()
-        else:
-            adjacency = self.network.adjacency
-        self._adjacency = adjacency
-        self._matrix = self._discounted(adjacency)
-        # columns of the matrices (who hears from j, whose exposure j's change moves), as rows
-        # of their transposes; an undirected network is its own transpose
-        if self.network.directed:
-            self._listeners = adjacency.T.tocsr()
-            self._reaches = self._matrix.T.tocsr()
-        else:
-            self._listeners, self._reaches = adjacency, self._matrix
+            excess = self._excess(_symmetric_max(u, v, w, self.n).tocoo())
+            if excess.nnz:
+                self._extra = self._ties(excess)
         if self.threshold_kind == "fraction":
             # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
             # reinforcement E_i an agent gets, not the share of it that it needs
-            degree = adjacency @ self.influence
+            degree = self._product(0, self.influence)
             self.effective_threshold = np.where(degree > 0, self.threshold * degree, np.inf)
         else:
             self.effective_threshold = self.threshold
-        self.exposure = self._matrix @ (self.adopted * self.influence)
+        self.exposure = self._product(1, self.adopted * self.influence)
         self._dirty = False
+
+    def _excess(self, built: sp.coo_array) -> sp.csr_array:
+        """How much each built tie adds to the network's weight of the same tie (>= 0)."""
+        net = self.network.adjacency
+        if not hasattr(self, "_net_keys"):  # sorted (row, col) keys of the network's ties
+            rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(net.indptr))
+            self._net_keys = rows * self.n + net.indices
+        keys = built.row.astype(np.int64) * self.n + built.col
+        at = np.minimum(np.searchsorted(self._net_keys, keys), max(net.nnz - 1, 0))
+        present = (self._net_keys[at] == keys) if net.nnz else np.zeros(keys.size, bool)
+        current = np.where(present, net.data[at] if net.nnz else 0.0, 0.0)
+        add = np.maximum(built.data - current, 0.0).astype(net.data.dtype)
+        keep = add > 0
+        index = net.indices.dtype
+        out = sp.csr_array((add[keep], (built.row[keep].astype(index),
+                                        built.col[keep].astype(index))), shape=net.shape)
+        out.sort_indices()
+        return out
+
+    def _product(self, which: int, x: np.ndarray) -> np.ndarray:
+        """The network's matrix ``which`` (0 weights, 1 reinforcement) plus built ties, @ x."""
+        out = self._net[which] @ x
+        if self._extra is not None:
+            out += self._extra[which] @ x
+        return out
+
+    def _columns(self, which: int, agents: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """Rows of the transposes (2 weights, 3 reinforcement) for ``agents`` -- their
+        columns -- as (indices, data, entries per agent), gathered straight from the CSR arrays
+        (scipy's row slicing costs more than the step's arithmetic)."""
+        parts = [_gather_rows(self._net[which], agents)]
+        if self._extra is not None:
+            parts.append(_gather_rows(self._extra[which], agents))
+        return parts
 
     def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
         """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
@@ -367,11 +438,10 @@ class AdoptionModel(mesa.Model):
 
     def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
         if changed.size > _FULL_RECOMPUTE_SHARE * self.n:
-            self.exposure = self._matrix @ (self.adopted * self.influence)
+            self.exposure = self._product(1, self.adopted * self.influence)
             return
-        sub = self._reaches[changed]
-        per_row = np.diff(sub.indptr)
-        np.add.at(self.exposure, sub.indices, sub.data * np.repeat(delta, per_row))
+        for indices, data, per_row in self._columns(3, changed):
+            np.add.at(self.exposure, indices, data * np.repeat(delta, per_row))
 
     # ------------------------------------------------------------------------------------
     # dynamics
@@ -426,7 +496,8 @@ class AdoptionModel(mesa.Model):
         """Awareness follows influence: whoever listens to a new adopter has heard of it."""
         if adopters.size:
             self.aware[adopters] = True
-            self.aware[self._listeners[adopters].indices] = True
+            for indices, _, _ in self._columns(2, adopters):
+                self.aware[indices] = True
 
     def run(self, steps: int | None = None) -> AdoptionModel:
         """Run ``steps`` steps, or with ``None`` until a fixed point (or ``max_steps``).
@@ -464,12 +535,32 @@ class AdoptionModel(mesa.Model):
             stacked.append(np.where(codes >= 0, codes + offset, -1))
             offset += len(labels)
         self._track_bins = offset
+        self._last_state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._track_codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
                              if stacked else None)
         return tracked
 
     def _group_counts(self, mask: np.ndarray) -> np.ndarray:
         chosen = self._track_codes[:, mask].ravel()
+        return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
+
+    def _counts_now(self, state: np.ndarray, key: str) -> np.ndarray:
+        """Group counts of ``state`` (adopted or aware), updated from the agents whose state
+        changed since the last record (a step changes few; a full count costs O(n x groups))."""
+        last = self._last_state.get(key)
+        if last is None:
+            counts = self._group_counts(state)
+        else:
+            previous, counts = last
+            changed = np.flatnonzero(state != previous)
+            if changed.size:
+                counts = counts + self._group_counts_of(changed[state[changed]]) \
+                    - self._group_counts_of(changed[~state[changed]])
+        self._last_state[key] = (state.copy(), counts)
+        return counts
+
+    def _group_counts_of(self, agents: np.ndarray) -> np.ndarray:
+        chosen = self._track_codes[:, agents].ravel()
         return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
 
     def _record(self, new: int, lapsed: int) -> None:
@@ -481,8 +572,8 @@ class AdoptionModel(mesa.Model):
             "lapsed": lapsed, "ties_built": self.ties_built, "cost": self.cost,
         })
         if self._tracked:
-            self._group_rows.append(np.concatenate([self._group_counts(self.adopted),
-                                                    self._group_counts(self.aware)]))
+            self._group_rows.append(np.concatenate([self._counts_now(self.adopted, "adopted"),
+                                                    self._counts_now(self.aware, "aware")]))
         self._history = None
 
     @property

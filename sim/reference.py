@@ -73,6 +73,8 @@ class ThresholdAgent(mesa.Agent):
 
     def live_sources(self) -> dict[int, float]:
         """The network's ties plus built ones live this step (a repeated tie: its largest)."""
+        if not self.built:
+            return self.sources
         ties = dict(self.sources)
         step = self.model.steps
         for j, w, first, expires in self.built:

@@ -27,7 +27,8 @@ def choose_seeds(
     """Return the sorted node indices of the initial adopters.
 
     ``spec`` is ``None`` (no seeds), an iterable of node labels (as in the source graph),
-    or a mapping ``{"strategy": ..., ...}``:
+    a boolean mask of length n (the nodes where it is true), or a mapping
+    ``{"strategy": ..., ...}``:
     - ``random``: ``k`` nodes uniformly at random;
     - ``neighbourhood``: ``node`` (a label; random if omitted) and all its neighbours;
     - ``degree``: the ``k`` nodes of highest degree (ties broken by node order);
@@ -54,9 +55,21 @@ def choose_seeds(
             i = int(rng.integers(n)) if node is None else _indices(network, [node], field)[0]
             return np.unique(np.concatenate([[i], network.neighbours(i)])).astype(np.int64)
         return _indices(network, params.get("nodes", []), f"{field}.nodes")
-    if isinstance(spec, str | bytes):
-        raise InputError(f"{field}: give a list of nodes or a strategy mapping (got {spec!r})")
-    return _indices(network, list(spec), field)
+    if isinstance(spec, str | bytes) or not isinstance(spec, Iterable):
+        raise InputError(f"{field}: give a list of nodes, a boolean mask of length {n} or a "
+                         f"strategy mapping (got {spec!r})")
+    labels = list(spec)
+    if labels and all(isinstance(x, bool | np.bool_) for x in labels):
+        return _mask(labels, n, field)
+    return _indices(network, labels, field)
+
+
+def _mask(values: list, n: int, field: str) -> np.ndarray:
+    """A boolean mask selects the nodes where it is true (it is not a list of labels)."""
+    if len(values) != n:
+        raise InputError(f"{field}: a boolean mask needs one value per node ({n}), "
+                         f"got {len(values)}")
+    return np.flatnonzero(np.asarray(values, dtype=bool)).astype(np.int64)
 
 
 def _k(params: Mapping[str, Any], n: int, field: str) -> int:

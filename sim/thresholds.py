@@ -46,6 +46,10 @@ def draw_thresholds(
     if kind not in THRESHOLD_KINDS:
         raise InputError(f"model.threshold_kind: must be one of {', '.join(THRESHOLD_KINDS)} "
                          f"(got {kind!r})")
+    if isinstance(spec, bool | np.bool_ | str | bytes) or (
+            not isinstance(spec, Mapping) and np.asarray(spec).dtype.kind not in "iuf"):
+        raise InputError(f"{field}: must be a number, an array of numbers or a distribution "
+                         f"(got {spec!r})")
     if isinstance(spec, Mapping):
         values = _draw_distribution(spec, n, rng, field)
     elif np.ndim(spec) == 0:
@@ -89,6 +93,9 @@ def _draw_distribution(
     if missing or extra:
         raise InputError(f"{field}: distribution {name!r} takes {', '.join(required)} "
                          f"(+ optional min, max); missing {missing}, unknown {extra}")
+    for key, value in {**{p: params[p] for p in required}, "min": lo_clip, "max": hi_clip}.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InputError(f"{field}.{key}: must be a number (got {value!r})")
     args = [float(params[p]) for p in required]
     if name == "constant":
         values = np.full(n, args[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -357,3 +358,36 @@ def test_a_tie_built_to_an_adopter_makes_the_far_end_aware() -> None:
     other = AdoptionModel(graph=net, threshold=2, initial_adopters=[2])
     other.add_ties(np.array([1]), np.array([2]))
     assert other.aware.tolist() == [False, True, True]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=random_case(), data=st.data())
+def test_built_ties_kept_apart_equal_rebuilding_the_whole_matrix(case, data) -> None:
+    """Built ties live in their own small matrix; the result must be the network's ties and
+    the built ones merged, a repeated tie keeping its largest weight, then discounted."""
+    from sim.mechanisms import discounted
+
+    g, kind, thresholds, seeds, influence, coherence, alignment = case
+    net = Network.from_networkx(g)
+    model = AdoptionModel(graph=net, threshold=thresholds, threshold_kind=kind,
+                          initial_adopters=seeds, influence=influence, coherence=coherence,
+                          alignment=alignment, track=["sector"])
+    n = net.n
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                               min_size=1, max_size=3 * n))
+    u, v = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    weight = data.draw(st.sampled_from([0.5, 1.0, 3.0]))
+    model.add_ties(u, v, weight=weight)
+    model.add_ties(u[::2], v[::2], weight=2.0)
+    model.step()
+    dense = np.zeros((n, n))
+    for (a, b), w in zip(pairs + pairs[::2], [weight] * len(pairs) + [2.0] * len(pairs[::2]),
+                         strict=True):
+        if a != b:
+            dense[a, b] = dense[b, a] = max(dense[a, b], w)
+    expected = np.maximum(net.adjacency.toarray(), dense)
+    np.testing.assert_allclose(model.adjacency.toarray(), expected)
+    matrix = discounted(sp.csr_array(expected), net.nodes, model.coherence, model.alignment)
+    np.testing.assert_allclose(model.exposure, matrix @ (model.adopted * model.influence))
+    groups = model.history_by_group().groupby("step")["adopted"].sum()
+    assert groups.tolist() == model.history["adopted"].tolist()

@@ -28,7 +28,7 @@ def baseline() -> AdoptionModel:
 
 def unreachable(model: AdoptionModel) -> np.ndarray:
     """Covered agents whose threshold exceeds the discounted reinforcement of all contacts."""
-    reach = model._matrix @ model.influence
+    reach = model.reinforcement @ model.influence
     return model.plan.typed & (reach > 0) & (model.threshold > reach + EPS)
 
 
