@@ -193,6 +193,7 @@ def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(reference, tm
 
     done = pasim(tmp_path, "hydra.launcher.n_jobs=2")
     assert f"skipped={finished}" in done.stderr
+    assert f"{JOBS}/{JOBS}" in done.stderr  # the bar counts every job, skipped ones too
     runs = results.load(tmp_path).runs
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
