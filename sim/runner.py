@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,15 +105,17 @@ def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network
     return network
 
 
-def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
-    """Run every replicate of the parameter set ``cfg``; return summaries and time series."""
+def simulate(cfg: DictConfig | Mapping[str, Any],
+             replicates: Sequence[int] | None = None) -> RunResult:
+    """Run every replicate of the parameter set ``cfg`` (or only those numbered in
+    ``replicates``: extending a finished run); return summaries and time series."""
     from sim.config import validate
 
     config = validate(to_dict(cfg))
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     summaries, series, groups = [], [], []
-    for r in range(int(config.get("replicates", 1))):
+    for r in range(int(config.get("replicates", 1))) if replicates is None else replicates:
         seed = replicate_seed(config, r)
         net_seed, model_seed = (int(s.generate_state(1)[0])
                                 for s in np.random.SeedSequence(seed).spawn(2))

@@ -334,3 +334,39 @@ def test_pareto_front_keeps_settings_nothing_beats():
     cost = np.array([0.0, 10.0, 10.0, 20.0, 30.0])
     adoption = np.array([0.1, 0.5, 0.4, 0.5, 0.9])
     assert pareto_front(cost, adoption).tolist() == [True, True, False, False, True]
+
+
+def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
+    """20 -> 40 runs 20: a finished job asked for more replicates runs the missing ones and
+    merges them, giving the same numbers as running them all at once; fewer trims."""
+    from hydra import compose, initialize_config_dir
+
+    import sim.runner
+    from sim.replicates import run_job
+
+    built = []
+    real = sim.runner.build_model
+    monkeypatch.setattr(sim.runner, "build_model",
+                        lambda cfg, net, seed: built.append(seed) or real(cfg, net, seed))
+    overrides = [a for a in SWEEP if "," not in a and not a.startswith("replicates=")]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        configs = {n: compose("config", overrides=[*overrides, "network.k=4",
+                                                   "model.threshold=2", f"replicates={n}"])
+                   for n in (2, 5, 3)}
+    job, fresh = tmp_path / "job", tmp_path / "fresh"
+    run_job(configs[2], job)
+    assert len(built) == 2
+    run_job(configs[5], job)
+    assert len(built) == 5  # only replicates 2, 3 and 4 ran
+    run_job(configs[5], fresh)
+    assert len(built) == 10
+    mine, theirs = results.load(job), results.load(fresh)
+    pd.testing.assert_frame_equal(numbers(mine.runs), numbers(theirs.runs))
+    pd.testing.assert_frame_equal(mine.timeseries, theirs.timeseries)
+    summary = json.loads((job / results.SUMMARY).read_text())
+    assert summary["replicates"] == 5
+    assert summary["mean"]["final_adoption"] == pytest.approx(
+        theirs.runs["final_adoption"].mean())
+    assert run_job(configs[5], job) is None and len(built) == 10  # complete: skipped
+    run_job(configs[3], job)  # fewer: trimmed, nothing runs
+    assert len(built) == 10 and len(results.load(job).runs) == 3
