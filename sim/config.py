@@ -654,7 +654,15 @@ def _plain(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
-    """``check_buildable`` on each distinct job (a sweep over seeds needs one check)."""
+    """``check_buildable`` on each distinct job (a sweep over seeds needs one check). Its
+    warnings (a file network's repaired ties ...) are left to the run, which repeats them:
+    the user reads each once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_each(composer, jobs)
+
+
+def _check_each(composer: _Composer, jobs: list[list[str]]) -> None:
     cache: dict = {}
     checked: set[str] = set()
     for job in jobs:

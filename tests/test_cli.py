@@ -134,3 +134,13 @@ def test_results_go_to_the_project_folder_from_anywhere_inside_it(monkeypatch) -
     assert results_root() == root / "results"
     monkeypatch.setenv(RESULTS_ENV, "/tmp/elsewhere")
     assert results_root() == Path("/tmp/elsewhere")
+
+
+def test_a_file_network_warning_is_shown_once(tmp_path: Path) -> None:
+    """The pre-flight builds the network too; its warnings are left to the run."""
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target,weight\na,b,1\nb,a,3\nb,c,1\nc,d,1\nd,a,1\n")
+    proc = run_pasim("network=file", f"network.path={edges}", "seeding=none", "steps=3",
+                     "figure=false", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("repeated tie(s) merged") == 1, proc.stderr
