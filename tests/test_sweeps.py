@@ -370,3 +370,39 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
     assert run_job(configs[5], job) is None and len(built) == 10  # complete: skipped
     run_job(configs[3], job)  # fewer: trimmed, nothing runs
     assert len(built) == 10 and len(results.load(job).runs) == 3
+
+
+def test_figures_name_keys_in_words_with_units():
+    from sim.labels import label, run_title, short_label
+
+    assert label("levers.convening.budget") == "Convening budget (£k/yr)"
+    assert short_label("levers.convening.budget") == "Convening budget"
+    assert label("levers.events.table_size") == "Events table size"  # no entry: still words
+    assert "." not in label("config.something_new")
+    assert run_title({"title": 2024, "network": {"name": "england"}}) == "2024"
+    assert run_title({"network": {"name": "england"}, "levers": {}}) == "No levers (england)"
+    assert run_title({"network": {"name": "england"},
+                      "levers": {"convening": {"budget": 50}}}).startswith("Levers set")
+
+
+def test_the_driver_diagram_warns_when_n_is_too_small():
+    from sim.sensitivity import small_sample_warning
+
+    rows = [{"outcome": "final_adoption", "factor": "a", "S1": 0.2, "S1_conf": 0.05,
+             "ST": 0.3, "ST_conf": 0.05}]
+    assert small_sample_warning(pd.DataFrame(rows)) is None
+    rows.append({**rows[0], "factor": "b", "ST": 1.4})
+    assert "N is too small" in small_sample_warning(pd.DataFrame(rows))
+
+
+def test_the_optimisation_figure_ranks_mixes_by_confirmed_mean():
+    from sim.optimise import MIX, SETTING_COLUMNS, optimisation_figure
+
+    trials = pd.DataFrame({"trial": [0, 1, 2], "objective": [30.0, 20.0, 25.0]})
+    best = pd.DataFrame([{"search_rank": rank, "trial": trial, "mean": mean, "ci95_low": mean - 1,
+                          "ci95_high": mean + 1, **{f"spend_{k}": 10.0 for k in MIX},
+                          **dict.fromkeys(SETTING_COLUMNS, 0)}
+                         for rank, trial, mean in [(1, 1, 24.0), (2, 2, 21.0)]])
+    fig = optimisation_figure(trials, best, "steps_to_50", 100.0)
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert labels[0].startswith("1. trial 2")  # the better confirmed mean first (fewer weeks)
