@@ -705,6 +705,19 @@ def check_hydra(base: Any, overrides: Sequence[str], multirun: bool) -> None:
 
         folder = given.get("hydra.run.dir")  # the default makes its own folder on demand
         check_writable("hydra.run.dir", folder if folder is not None else results_root())
+        if folder is not None:
+            _not_in_use(Path(folder).expanduser())
+
+
+def _not_in_use(run_dir: Path) -> None:
+    """A run directory another live run is writing is not ours to write into."""
+    from sim.paths import JobClaim
+
+    claim = JobClaim(run_dir)
+    if run_dir.is_dir() and claim.is_held_elsewhere():
+        owner = claim.owner()
+        raise InputError(f"hydra.run.dir: {run_dir} is being written by another run (pid "
+                         f"{owner.get('pid')} on {owner.get('host')}); choose another folder")
 
 
 #: the Python package that provides each Hydra launcher plugin
