@@ -300,14 +300,18 @@ GROUPS = ("network", "model", "seeding", "mechanisms", "levers")
 
 
 def top_level_keys() -> tuple[str, ...]:
-    """Every key the top level may hold: the groups, the keys with a rule, and whatever
-    ``config.yaml`` itself defines (so a key added there is known without a second list)."""
+    """Every key the top level may hold: the groups, the keys with a rule, whatever
+    ``config.yaml`` itself defines and every config group folder (so a key or group added
+    there is known without a second list)."""
     keys = [*GROUPS, *(k for k in RULES if "." not in k)]
-    path = Path(CONFIG_DIR) / "config.yaml"
-    if path.is_file():
+    folder = Path(CONFIG_DIR)
+    if (folder / "config.yaml").is_file():
         from omegaconf import OmegaConf
 
-        keys += [str(k) for k in OmegaConf.load(path) if k not in ("defaults", "hydra")]
+        keys += [str(k) for k in OmegaConf.load(folder / "config.yaml")
+                 if k not in ("defaults", "hydra")]
+    if folder.is_dir():
+        keys += sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "hydra")
     return tuple(dict.fromkeys(keys))
 
 
