@@ -84,7 +84,7 @@ def _claim(out_dir: Path, in_sweep: bool) -> tuple[JobClaim, bool]:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_SOURCE, config_name="config")
 def _app(cfg: DictConfig) -> float | str | None:
-    from sim.runner import run_job
+    from sim.replicates import run_job  # extends a finished job's replicates
 
     _quiet_libraries()
     hydra_cfg = HydraConfig.get()

@@ -321,14 +321,18 @@ GROUPS = ("network", "model", "seeding", "mechanisms", "levers")
 
 
 def top_level_keys() -> tuple[str, ...]:
-    """Every key the top level may hold: the groups, the keys with a rule, and whatever
-    ``config.yaml`` itself defines (so a key added there is known without a second list)."""
+    """Every key the top level may hold: the groups, the keys with a rule, whatever
+    ``config.yaml`` itself defines and every config group folder (so a key or group added
+    there is known without a second list)."""
     keys = [*GROUPS, *(k for k in RULES if "." not in k)]
-    path = Path(CONFIG_DIR) / "config.yaml"
-    if path.is_file():
+    folder = Path(CONFIG_DIR)
+    if (folder / "config.yaml").is_file():
         from omegaconf import OmegaConf
 
-        keys += [str(k) for k in OmegaConf.load(path) if k not in ("defaults", "hydra")]
+        keys += [str(k) for k in OmegaConf.load(folder / "config.yaml")
+                 if k not in ("defaults", "hydra")]
+    if folder.is_dir():
+        keys += sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "hydra")
     return tuple(dict.fromkeys(keys))
 
 
@@ -681,7 +685,14 @@ def _plain(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_jobs(composer: _Composer, jobs: list[list[str]], build: bool = True) -> None:
     """``check_buildable`` (or, with ``build=False``, the schema only) on each distinct job
-    (a sweep over seeds needs one check)."""
+    (a sweep over seeds needs one check). Its warnings (a file network's repaired ties ...)
+    are left to the run, which repeats them: the user reads each once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_each(composer, jobs, build)
+
+
+def _check_each(composer: _Composer, jobs: list[list[str]], build: bool) -> None:
     cache: dict = {}
     checked: set[str] = set()
     for job in jobs:
@@ -724,6 +735,19 @@ def check_hydra(base: Any, overrides: Sequence[str], multirun: bool) -> None:
 
         folder = given.get("hydra.run.dir")  # the default makes its own folder on demand
         check_writable("hydra.run.dir", folder if folder is not None else results_root())
+        if folder is not None:
+            _not_in_use(Path(folder).expanduser())
+
+
+def _not_in_use(run_dir: Path) -> None:
+    """A run directory another live run is writing is not ours to write into."""
+    from sim.paths import JobClaim
+
+    claim = JobClaim(run_dir)
+    if run_dir.is_dir() and claim.is_held_elsewhere():
+        owner = claim.owner()
+        raise InputError(f"hydra.run.dir: {run_dir} is being written by another run (pid "
+                         f"{owner.get('pid')} on {owner.get('host')}); choose another folder")
 
 
 #: the Python package that provides each Hydra launcher plugin

@@ -402,7 +402,10 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)
     try:
         _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
                                    replicates=args.replicates, objective=args.objective,

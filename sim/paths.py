@@ -135,6 +135,9 @@ class JobClaim:
     until the owner releases it (finishes or dies). The lock is ``fcntl.lockf`` on the claim
     file: POSIX record locks are dropped by the kernel when the owner exits or is killed, and
     work on network file systems with lock support (NFS), so a stale claim cannot exist.
+    POSIX locks belong to the process and go when it closes *any* descriptor of the file, so
+    the owner must not open the claim file again while it holds it (``owner()`` and
+    ``is_held_elsewhere()`` are for the other processes).
     """
 
     def __init__(self, job_dir: Path | str) -> None:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,8 +248,10 @@ def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: floa
 
 
 def simulate(cfg: DictConfig | Mapping[str, Any],
-             baseline_dir: Path | None | str = "default") -> RunResult:
-    """Run every replicate of the parameter set ``cfg``; return summaries and time series.
+             baseline_dir: Path | None | str = "default",
+             replicates: Sequence[int] | None = None) -> RunResult:
+    """Run every replicate of the parameter set ``cfg`` (or only those numbered in
+    ``replicates``: extending a finished run); return summaries and time series.
 
     Each replicate's summary also holds its effect against the matched no-lever run with the
     same replicate seed (``sim.metrics.EFFECT_KEYS``; zero effect when every lever is off).
@@ -263,9 +265,9 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
         baseline_dir = BASELINE_DIR
     start = time.perf_counter()
     cache: dict[str, Network] = {}
-    replicates = [simulate_replicate(config, r, cache, baseline_dir)
-                  for r in range(int(config.get("replicates", 1)))]
-    return combine(config, replicates, time.perf_counter() - start)
+    numbers = range(int(config.get("replicates", 1))) if replicates is None else replicates
+    runs = [simulate_replicate(config, r, cache, baseline_dir) for r in numbers]
+    return combine(config, runs, time.perf_counter() - start)
 
 
 def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) -> Path:

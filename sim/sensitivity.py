@@ -416,7 +416,10 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)
     try:
         factors = select_factors(args.factors.split(",") if args.factors else None)
         runs, indices, folder = sensitivity(args.overrides, n=args.n,

@@ -73,8 +73,10 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)
     if args.list or args.study is None:
         for name, study in STUDIES.items():
             print(f"{name:26s} {study.question}")

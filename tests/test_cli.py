@@ -134,3 +134,39 @@ def test_results_go_to_the_project_folder_from_anywhere_inside_it(monkeypatch) -
     assert results_root() == root / "results"
     monkeypatch.setenv(RESULTS_ENV, "/tmp/elsewhere")
     assert results_root() == Path("/tmp/elsewhere")
+
+
+def test_a_file_network_warning_is_shown_once(tmp_path: Path) -> None:
+    """The pre-flight builds the network too; its warnings are left to the run."""
+    edges = tmp_path / "edges.csv"
+    edges.write_text("source,target,weight\na,b,1\nb,a,3\nb,c,1\nc,d,1\nd,a,1\n")
+    proc = run_pasim("network=file", f"network.path={edges}", "seeding=none", "steps=3",
+                     "figure=false", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("repeated tie(s) merged") == 1, proc.stderr
+
+
+def test_a_single_run_refuses_a_folder_another_live_run_is_writing(tmp_path: Path) -> None:
+    from sim.paths import JobClaim
+
+    out = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from sim.paths import JobClaim\n"
+        f"claim = JobClaim({str(out)!r})\n"
+        "assert claim.acquire()\n"
+        "print('held', flush=True)\n"
+        "time.sleep(120)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert JobClaim(out).is_held_elsewhere()
+        proc = run_pasim("network=ring_lattice", "network.n=100", "steps=2", "figure=false",
+                         f"hydra.run.dir={out}", cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip().splitlines()[-1].startswith(
+            "error: hydra.run.dir: ") and "another run" in proc.stderr
+        assert sorted(p.name for p in out.iterdir()) == [".claim"]  # nothing written into it
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not JobClaim(out).is_held_elsewhere()  # the kernel let go with the process

@@ -194,6 +194,7 @@ def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(reference, tm
 
     done = pasim(tmp_path, "hydra.launcher.n_jobs=2")
     assert f"skipped={finished}" in done.stderr
+    assert f"{JOBS}/{JOBS}" in done.stderr  # the bar counts every job, skipped ones too
     runs = results.load(tmp_path).runs
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
@@ -334,3 +335,75 @@ def test_pareto_front_keeps_settings_nothing_beats():
     cost = np.array([0.0, 10.0, 10.0, 20.0, 30.0])
     adoption = np.array([0.1, 0.5, 0.4, 0.5, 0.9])
     assert pareto_front(cost, adoption).tolist() == [True, True, False, False, True]
+
+
+def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
+    """20 -> 40 runs 20: a finished job asked for more replicates runs the missing ones and
+    merges them, giving the same numbers as running them all at once; fewer trims."""
+    from hydra import compose, initialize_config_dir
+
+    import sim.runner
+    from sim.replicates import run_job
+
+    built = []
+    real = sim.runner.build_model
+    monkeypatch.setattr(sim.runner, "build_model",
+                        lambda cfg, net, seed: built.append(seed) or real(cfg, net, seed))
+    overrides = [a for a in SWEEP if "," not in a and not a.startswith("replicates=")]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        configs = {n: compose("config", overrides=[*overrides, "network.k=4",
+                                                   "model.threshold=2", f"replicates={n}"])
+                   for n in (2, 5, 3)}
+    job, fresh = tmp_path / "job", tmp_path / "fresh"
+    run_job(configs[2], job)
+    assert len(built) == 2
+    run_job(configs[5], job)
+    assert len(built) == 5  # only replicates 2, 3 and 4 ran
+    run_job(configs[5], fresh)
+    assert len(built) == 10
+    mine, theirs = results.load(job), results.load(fresh)
+    pd.testing.assert_frame_equal(numbers(mine.runs), numbers(theirs.runs))
+    pd.testing.assert_frame_equal(mine.timeseries, theirs.timeseries)
+    summary = json.loads((job / results.SUMMARY).read_text())
+    assert summary["replicates"] == 5
+    assert summary["mean"]["final_adoption"] == pytest.approx(
+        theirs.runs["final_adoption"].mean())
+    assert run_job(configs[5], job) is None and len(built) == 10  # complete: skipped
+    run_job(configs[3], job)  # fewer: trimmed, nothing runs
+    assert len(built) == 10 and len(results.load(job).runs) == 3
+
+
+def test_figures_name_keys_in_words_with_units():
+    from sim.labels import label, run_title, short_label
+
+    assert label("levers.convening.budget") == "Convening budget (£k/yr)"
+    assert short_label("levers.convening.budget") == "Convening budget"
+    assert label("levers.events.table_size") == "Events table size"  # no entry: still words
+    assert "." not in label("config.something_new")
+    assert run_title({"title": 2024, "network": {"name": "england"}}) == "2024"
+    assert run_title({"network": {"name": "england"}, "levers": {}}) == "No levers (england)"
+    assert run_title({"network": {"name": "england"},
+                      "levers": {"convening": {"budget": 50}}}).startswith("Levers set")
+
+
+def test_the_driver_diagram_warns_when_n_is_too_small():
+    from sim.sensitivity import small_sample_warning
+
+    rows = [{"outcome": "final_adoption", "factor": "a", "S1": 0.2, "S1_conf": 0.05,
+             "ST": 0.3, "ST_conf": 0.05}]
+    assert small_sample_warning(pd.DataFrame(rows)) is None
+    rows.append({**rows[0], "factor": "b", "ST": 1.4})
+    assert "N is too small" in small_sample_warning(pd.DataFrame(rows))
+
+
+def test_the_optimisation_figure_ranks_mixes_by_confirmed_mean():
+    from sim.optimise import MIX, SETTING_COLUMNS, optimisation_figure
+
+    trials = pd.DataFrame({"trial": [0, 1, 2], "objective": [30.0, 20.0, 25.0]})
+    best = pd.DataFrame([{"search_rank": rank, "trial": trial, "mean": mean, "ci95_low": mean - 1,
+                          "ci95_high": mean + 1, **{f"spend_{k}": 10.0 for k in MIX},
+                          **dict.fromkeys(SETTING_COLUMNS, 0)}
+                         for rank, trial, mean in [(1, 1, 24.0), (2, 2, 21.0)]])
+    fig = optimisation_figure(trials, best, "steps_to_50", 100.0)
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert labels[0].startswith("1. trial 2")  # the better confirmed mean first (fewer weeks)
