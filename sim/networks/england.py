@@ -130,10 +130,10 @@ def deprivation_scale(imd: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndar
 
 @lru_cache(maxsize=8)
 def structure(data_dir: str | None, icbs: tuple[str, ...] | None,
-              people: tuple[tuple[str, float], ...], min_catchment_share: float) -> Structure:
+              sizes: tuple[tuple[str, float], ...], min_catchment_share: float) -> Structure:
     """The organisations and structural relations (cached: the data does not change)."""
     tables = _subset(load(data_dir), icbs)
-    builder = _Builder(tables, dict(people), min_catchment_share)
+    builder = _Builder(tables, dict(sizes), min_catchment_share)
     return builder.build()
 
 
@@ -194,8 +194,9 @@ class _Builder:
         codes = lad.map(lambda c: LAD_2023_SUCCESSOR.get(c, c))
         dep = codes.map(self.lad_dep).to_numpy(float)
         if icb is not None and np.isnan(dep).any():
-            raise InputError("imd2019_lad23.csv: column 'lad_code' lacks a district of "
-                             "lad24_to_icb24_pop.csv")
+            missing = lad[np.isnan(dep)].iloc[0]
+            raise InputError(f"imd2019_lad23.csv: column 'lad_code' has no row for district "
+                             f"{missing} of lad24_to_icb24_pop.csv")
         return dep
 
     def _add(self, kind: str, **columns: Any) -> np.ndarray:
@@ -219,10 +220,10 @@ class _Builder:
         trusts = self._trusts(icb)
         pcns, self._practices = self._pcns(icb)
         self._trust_pcns(trusts, pcns)
-        councils = self._councils(icb, trusts, pcns)
+        councils = self._councils(icb, trusts)
         self._pcn_places(self._practices, councils)
         self._active_partnerships(icb, councils, nat)
-        self._sized(icb, councils, pcns, nat)
+        self._sized(councils, nat)
         orgs = pd.concat(self.frames, ignore_index=True)
         orgs["region"] = orgs["region"].fillna("")
         default_level = orgs["kind"].map(lambda k: KIND_LEVEL.get(k, "local"))
@@ -331,8 +332,7 @@ class _Builder:
                                 nodes[prac["pcn"].fillna(0).to_numpy(int)], -1)
         return nodes, prac
 
-    def _councils(self, icb_nodes: np.ndarray, served: pd.DataFrame,
-                  pcn_nodes: np.ndarray) -> pd.DataFrame:
+    def _councils(self, icb_nodes: np.ndarray, served: pd.DataFrame) -> pd.DataFrame:
         """One agent per council, tied to each ICB it serves by its population share there."""
         pieces = self.pieces
         pieces["utla_pop"] = pieces.groupby("utla23_code")["pop_2021"].transform("sum")
@@ -471,8 +471,7 @@ class _Builder:
             pair = part[part[col] >= 0][["active_partnership", col]].drop_duplicates()
             self._relate("ap_council", node[pair["active_partnership"]].to_numpy(), pair[col])
 
-    def _sized(self, icb_nodes: np.ndarray, pieces: pd.DataFrame, pcn_nodes: np.ndarray,
-               nat: dict[str, np.ndarray]) -> None:
+    def _sized(self, pieces: pd.DataFrame, nat: dict[str, np.ndarray]) -> None:
         """Leisure, voluntary, community organisations and universities: one per so many
         residents of an ICS (no national register exists), each placed in a district."""
         upper = pieces.drop_duplicates("upper_node")["upper_node"].to_numpy()
