@@ -243,14 +243,15 @@ def _series_batches(params: pd.DataFrame, read: Callable[[str], pd.DataFrame | N
     """Consecutive jobs' series joined to their parameters, ~``rows_per_group`` rows each."""
     pending: list[pd.DataFrame] = []
     count = 0
-    for i in range(len(params)):
-        job = params["job"].iloc[i]
+    for i, job in enumerate(params["job"]):
         frame = read(job)
         if frame is None:
             continue
-        frame = frame.copy()
-        frame.insert(0, "job", pd.array([job] * len(frame), dtype="string"))
-        pending.append(params.iloc[i : i + 1].merge(frame, on="job", how="right"))
+        # the job's parameter row repeated beside its series (what a merge on job gives,
+        # without a merge's cost per job)
+        constant = params.iloc[np.full(len(frame), i)].reset_index(drop=True)
+        frame = frame.drop(columns="job", errors="ignore").reset_index(drop=True)
+        pending.append(pd.concat([constant, frame], axis=1))
         count += len(frame)
         if count >= rows_per_group:
             yield order(pd.concat(pending, ignore_index=True))
