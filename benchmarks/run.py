@@ -50,9 +50,10 @@ GRAPH_SEED = 20_240_601  #: the graph is rebuilt from this in every child
 SEEDS_SEED = 5  #: which nodes adopt first; chosen so that even n=2,000 cascades
 SEED_FRACTION = 0.01  #: 1 % random initial adopters: enough adjacent pairs to cascade
 MODEL_SEED = 0  #: the models draw nothing in the deterministic rule, but fix it anyway
-ENGINES = ("ours", "reference", "ndlib")
+ENGINES = ("ours", "ours_nx", "reference", "ndlib")
 ENGINE_NAMES = {
     "ours": "ours (sim.AdoptionModel)",
+    "ours_nx": "ours from a networkx graph",
     "reference": "per-agent Mesa loop (sim.reference)",
     "ndlib": "NDlib ThresholdModel",
 }
@@ -61,6 +62,13 @@ DEFAULT_STEPS = 30
 QUICK_SIZES = (2_000, 10_000)
 QUICK_STEPS = 5
 SPEEDUP_GOAL = 100.0  #: ours should be this many times faster over whole runs at n >= 10^5
+INGEST_GOAL = 5.0  #: Network.from_networkx vs nx.to_scipy_sparse_array, n >= 10^5
+END_TO_END_GOAL = 20.0  #: NDlib / ours from a networkx graph in hand to a result, n >= 10^5
+
+# --- the scaling table: time per step of ours against n -----------------------------------
+SCALING_SIZES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+QUICK_SCALING_SIZES = (1_000, 10_000)
+SCALING_STEPS = 30
 
 # --- the 10^6-node ring lattice target ----------------------------------------------------
 TARGET_N = 1_000_000
@@ -96,7 +104,7 @@ class EngineResult:
     seeds_hash: str
     n_seeds: int
     build_s: float  #: building the graph (not charged to the engine)
-    convert_s: float | None  #: NDlib only: Network -> networkx (not charged either)
+    convert_s: float | None  #: NDlib and ours_nx: Network -> networkx (not charged either)
     setup_s: float  #: model construction (NDlib: configuration and iteration 0)
     run_s: float  #: the S steps
     step_s: list[float]
@@ -105,10 +113,17 @@ class EngineResult:
     baseline_mib: float  #: RSS after imports, before building anything
     graph_mib: float  #: RSS after building (and converting) the graph, over the baseline
     peak_mib: float  #: ru_maxrss at the end
+    ingest_s: float | None = None  #: ours_nx: Network.from_networkx of the graph in hand
+    scipy_s: float | None = None  #: ours_nx: nx.to_scipy_sparse_array of the same graph
 
     @property
     def total_s(self) -> float:
         return self.setup_s + self.run_s
+
+    @property
+    def end_to_end_s(self) -> float:
+        """A networkx graph in hand -> a result: ingest (ours_nx) + setup + run."""
+        return (self.ingest_s or 0.0) + self.setup_s + self.run_s
 
     @property
     def peak_increment_mib(self) -> float:
@@ -154,6 +169,15 @@ class SizeResult:
     @property
     def meets_goal(self) -> bool:
         return all(self.ratio(e, "total_s") >= SPEEDUP_GOAL for e in ("reference", "ndlib"))
+
+    @property
+    def ingest_ratio(self) -> float:
+        r = self.results["ours_nx"]
+        return (r.scipy_s or 0.0) / max(r.ingest_s or 0.0, 1e-12)
+
+    @property
+    def end_to_end_ratio(self) -> float:
+        return self.results["ndlib"].end_to_end_s / self.results["ours_nx"].end_to_end_s
 
 
 @dataclass
@@ -205,6 +229,7 @@ class Config:
     quick: bool = False
     target_n: int | None = TARGET_N  #: None: skip the target
     profile: bool = True
+    scaling_sizes: tuple[int, ...] = SCALING_SIZES  #: () skips the scaling table
 
     def steps_at(self, n: int) -> int:
         return self.steps_for.get(n, self.steps)
@@ -220,6 +245,7 @@ class Report:
     target: TargetResult | None
     profile: str | None
     wall_s: float
+    scaling: list[dict[str, Any]] = field(default_factory=list)
 
 
 # =========================================================================================
@@ -383,6 +409,24 @@ def _engine_ndlib(graph: Any, seeds: list[int], steps: int, label: str) -> dict[
             "final_hash": _final_hash(status == 1)}
 
 
+def _ingest(graph: Any, net: Any, label: str) -> tuple[Any, float, float]:
+    """Our ingest of the graph in hand against networkx's own conversion, checked equal."""
+    import networkx as nx
+
+    from sim.network import Network
+
+    t0 = time.perf_counter()
+    reference = nx.to_scipy_sparse_array(graph, nodelist=list(graph), format="csr")
+    scipy_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ingested = Network.from_networkx(graph)
+    ingest_s = time.perf_counter() - t0
+    if (ingested.adjacency != reference).nnz or graph_hash(ingested) != graph_hash(net):
+        raise BenchmarkError(f"{label}: the ingested graph differs from networkx's adjacency")
+    _log(f"{label}: ingest {ingest_s:.2f} s, nx.to_scipy_sparse_array {scipy_s:.2f} s")
+    return ingested, ingest_s, scipy_s
+
+
 def _job_engine(engine: str, n: int, steps: int, baseline: float) -> dict[str, Any]:
     import gc
 
@@ -393,19 +437,23 @@ def _job_engine(engine: str, n: int, steps: int, baseline: float) -> dict[str, A
     net = build_graph(n)
     build = time.perf_counter() - t0
     seeds = initial_adopters(n)
-    convert = None
+    convert = ingest = scipy_s = None
     subject: Any = net
-    if engine == "ndlib":
+    if engine in ("ndlib", "ours_nx"):
         t0 = time.perf_counter()
         subject = ndlib_graph(net)
         convert = time.perf_counter() - t0
         _log(f"{label}: networkx conversion {convert:.2f} s")
+    if engine == "ours_nx":
+        subject, ingest, scipy_s = _ingest(subject, net, label)
     graph_mib = _rss_mib() - baseline
     gc.collect()
-    run = {"ours": _engine_ours, "reference": _engine_reference, "ndlib": _engine_ndlib}[engine]
+    run = {"ours": _engine_ours, "ours_nx": _engine_ours, "reference": _engine_reference,
+           "ndlib": _engine_ndlib}[engine]
     out = run(subject, seeds, steps, label)
     out.update(
-        engine=engine, n=n, steps=steps, graph_hash=graph_hash(net),
+        engine=engine, n=n, steps=steps, graph_hash=graph_hash(net), ingest_s=ingest,
+        scipy_s=scipy_s,
         seeds_hash=_digest(np.asarray(seeds, dtype=np.int64)), n_seeds=len(seeds),
         build_s=build, convert_s=convert, run_s=sum(out["step_s"]),
         baseline_mib=baseline, graph_mib=graph_mib, peak_mib=_peak_mib(),
@@ -450,6 +498,21 @@ def _job_target(n: int, steps: int, baseline: float) -> dict[str, Any]:
             "agents_s": t5 - t4, "peak_with_agents_mib": _peak_mib()}
 
 
+def _job_scaling(n: int, steps: int) -> dict[str, Any]:
+    """Time per step of ours on the benchmark workload at one size (its own process)."""
+    from sim.model import AdoptionModel
+
+    t0 = time.perf_counter()
+    net = build_graph(n)
+    build = time.perf_counter() - t0
+    model = AdoptionModel(graph=net, threshold=PHI, threshold_kind="fraction",
+                          initial_adopters=initial_adopters(n), seed=MODEL_SEED)
+    times = _timed_steps(model.step, steps, f"scaling n={n:,}")
+    return {"n": n, "steps": steps, "build_s": build, "step_s": sorted(times),
+            "edges": net.n_edges, "adopted": int(model.history["adopted"].iloc[-1]),
+            "peak_mib": _peak_mib()}
+
+
 def _job_profile(n: int, steps: int) -> dict[str, Any]:
     """cProfile of ours (construction + steps), as text for the report."""
     import cProfile
@@ -488,6 +551,8 @@ def worker_main(spec: dict[str, Any]) -> dict[str, Any]:
         return _job_target(spec["n"], spec["steps"], baseline)
     if job == "profile":
         return _job_profile(spec["n"], spec["steps"])
+    if job == "scaling":
+        return _job_scaling(spec["n"], spec["steps"])
     raise ValueError(f"unknown job {job!r}")
 
 
@@ -572,6 +637,11 @@ def run(config: Config) -> Report:
         target = TargetResult(**spawn({"job": "target", "n": config.target_n,
                                        "steps": TARGET_STEPS}))
 
+    scaling = []
+    for n in config.scaling_sizes:
+        _log(f"scaling: n={n:,}, {SCALING_STEPS} steps")
+        scaling.append(spawn({"job": "scaling", "n": n, "steps": SCALING_STEPS}))
+
     profile = None
     short = [s for s in sizes if s.n >= 100_000 and not s.meets_goal]
     if config.profile and short:
@@ -582,7 +652,7 @@ def run(config: Config) -> Report:
     if hasattr(os, "getloadavg"):
         machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return Report(config=config, machine=machine, sizes=sizes, target=target, profile=profile,
-                  wall_s=time.perf_counter() - start)
+                  wall_s=time.perf_counter() - start, scaling=scaling)
 
 
 # =========================================================================================
@@ -675,7 +745,9 @@ def render(report: Report) -> str:
     lines += _table(["n", "S", "reference/ours total", "reference/ours run", "ndlib/ours total",
                      "ndlib/ours run", f">= {SPEEDUP_GOAL:.0f}x total vs both"], rows, "lrrrrrl")
 
-    lines += ["", "## Agreement: adopted count after each step (identical for all three)", ""]
+    lines += _render_end_to_end(report.sizes)
+    lines += ["", "## Agreement: adopted count after each step (identical for all engines)",
+              ""]
     rows = []
     for size in report.sizes:
         ours = size.results["ours"]
@@ -686,6 +758,8 @@ def render(report: Report) -> str:
 
     if report.target is not None:
         lines += _render_target(report.target)
+    if report.scaling:
+        lines += _render_scaling(report.scaling)
     big = [s for s in report.sizes if s.n == max(x.n for x in report.sizes)]
     if big:
         times = sorted(big[0].results["ours"].step_s)
@@ -697,6 +771,48 @@ def render(report: Report) -> str:
         lines += ["", f"## Where ours spends its time (cProfile; ours is short of "
                   f"{SPEEDUP_GOAL:.0f}x)", "", "```", report.profile, "```"]
     return "\n".join(lines) + "\n"
+
+
+def _render_end_to_end(sizes: Sequence[SizeResult]) -> list[str]:
+    """From a networkx graph in hand to a result: how most users arrive."""
+    lines = ["", "## From a networkx graph: ingest and end to end", "",
+             "The graph in hand is the networkx graph NDlib is given. *ingest* is "
+             "`sim.Network.from_networkx` (checked equal to `nx.to_scipy_sparse_array`, timed "
+             "in the same process); *end to end* is ingest + setup + run for ours, setup + run "
+             f"for NDlib (its own setup). Goals at n >= 10^5: ingest >= {INGEST_GOAL:g}x faster "
+             f"than networkx's conversion, end to end >= {END_TO_END_GOAL:g}x faster than NDlib.",
+             ""]
+    rows = []
+    for size in sizes:
+        r, nd = size.results["ours_nx"], size.results["ndlib"]
+        big = size.n >= 100_000
+        ok = (size.ingest_ratio >= INGEST_GOAL and size.end_to_end_ratio >= END_TO_END_GOAL)
+        rows.append([f"{size.n:,}", _sec(r.scipy_s), _sec(r.ingest_s),
+                     _times(size.ingest_ratio), _sec(r.end_to_end_s), _sec(nd.end_to_end_s),
+                     _times(size.end_to_end_ratio),
+                     ("yes" if ok else "**no**") if big else "-"])
+    lines += _table(["n", "nx.to_scipy_sparse_array s", "ours ingest s", "ingest speed-up",
+                     "ours end to end s", "NDlib end to end s", "NDlib/ours end to end",
+                     "goals met"], rows, "rrrrrrrl")
+    return lines
+
+
+def _render_scaling(scaling: Sequence[dict[str, Any]]) -> list[str]:
+    lines = ["", "## Scaling: time per step of ours against n", "",
+             f"The workload above (Watts-Strogatz k={K}, phi={PHI}, 1 % seeds), "
+             f"{SCALING_STEPS} steps at each size, each size in its own process. The cost per "
+             "node and step stays flat from 10^5 up: the step is linear in n.", ""]
+    rows = []
+    for s in scaling:
+        times = s["step_s"]
+        mean = sum(times) / len(times)
+        rows.append([f"{s['n']:,}", f"{s['edges']:,}", _sec(s["build_s"]), _ms(mean),
+                     _ms(times[len(times) // 2]), f"{1e9 * mean / s['n']:.1f}",
+                     f"{s['peak_mib']:,.0f}", f"{s['adopted']:,}"])
+    lines += _table(["n", "ties", "graph build s", "mean ms/step", "median ms/step",
+                     "ns per node-step", "peak MiB", f"adopted at {SCALING_STEPS}"], rows,
+                    "rrrrrrrr")
+    return lines
 
 
 def _render_target(t: TargetResult) -> list[str]:
@@ -734,6 +850,10 @@ def _argv_of(cfg: Config) -> list[str]:
     argv += ["--sizes", *map(str, cfg.sizes), "--steps", str(cfg.steps)]
     for n, s in sorted(cfg.steps_for.items()):
         argv += ["--steps-for", f"{n}={s}"]
+    if not cfg.scaling_sizes:
+        argv.append("--no-scaling")
+    elif cfg.scaling_sizes != (QUICK_SCALING_SIZES if cfg.quick else SCALING_SIZES):
+        argv += ["--scaling-sizes", *map(str, cfg.scaling_sizes)]
     if cfg.target_n is None:
         argv.append("--no-target")
     elif cfg.target_n != (QUICK_TARGET_N if cfg.quick else TARGET_N):
@@ -772,6 +892,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
                         help=f"ring lattice target size (default {TARGET_N}; --quick: "
                              f"{QUICK_TARGET_N}; only n={TARGET_N} is judged)")
     parser.add_argument("--no-target", action="store_true", help="skip the ring lattice target")
+    parser.add_argument("--scaling-sizes", type=int, nargs="+", metavar="N",
+                        help="sizes of the scaling table (default "
+                             f"{' '.join(map(str, SCALING_SIZES))}; --quick: "
+                             f"{' '.join(map(str, QUICK_SCALING_SIZES))})")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
     parser.add_argument("--no-profile", action="store_true",
                         help=f"do not profile ours when it is short of {SPEEDUP_GOAL:.0f}x")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -785,8 +910,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
     target_n = None if ns.no_target else (
         ns.target_n or (QUICK_TARGET_N if quick else TARGET_N))
     out = ns.out or ROOT / "benchmarks" / ("quick.md" if quick else "latest.md")
+    scaling = () if ns.no_scaling else tuple(
+        ns.scaling_sizes or (QUICK_SCALING_SIZES if quick else SCALING_SIZES))
     config = Config(sizes=sizes, steps=steps, steps_for=dict(ns.steps_for), out=out,
-                    quick=quick, target_n=target_n, profile=not (ns.no_profile or quick))
+                    quick=quick, target_n=target_n, profile=not (ns.no_profile or quick),
+                    scaling_sizes=scaling)
     return config, ns
 
 

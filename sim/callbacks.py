@@ -173,7 +173,7 @@ class SweepProgress(Callback):
         from sim.sweep import RUNS, collate, manifest
 
         try:
-            collate(sweep_dir)
+            collate(sweep_dir, tables=False)  # streamed; not read back into memory
         except Exception as err:  # the runs are intact; only the table is missing
             print(f"error: collating {sweep_dir} failed ({type(err).__name__}: {err}); the "
                   f"runs are intact: `pasim-report {sweep_dir}` collates again",

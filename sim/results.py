@@ -8,6 +8,15 @@ raised in a sweep leaves ``failed.json`` (its error) instead, so the sweep table
 In a notebook, one line loads a sweep (or a single run directory)::
 
     runs, series = sim.results.load("results/sweeps/lever_grid")
+
+A sweep too large for a DataFrame (10^5 runs x 261 steps is 2.6 x 10^7 rows) loads lazily::
+
+    runs, series = sim.results.load("results/sweeps/big", lazy=True)  # pyarrow datasets
+    series.to_table(filter=pc.field("step") == 260, columns=["job", "adopted"]).to_pandas()
+
+Collation streams: the long time-series table is written job by job, in row groups, with
+``pyarrow.parquet.ParquetWriter`` (``stream_timeseries``), so collating a sweep never holds
+more than one row group of it, whatever the number of runs.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import json
 import os
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,6 +41,9 @@ CONFIG = "config.yaml"
 FIGURE = "adoption.png"
 FAILED = "failed.json"
 
+#: rows per Parquet row group when a sweep's time series is streamed (~20 MB in memory)
+ROWS_PER_GROUP = 262_144
+
 #: config keys that change how results are presented or where they go, never the numbers
 #: (configs/config.yaml lists the same keys in hydra.job.config.override_dirname.exclude_keys)
 PRESENTATION_KEYS = frozenset({"hydra", "output", "progress", "name", "figure", "title",
@@ -39,10 +51,13 @@ PRESENTATION_KEYS = frozenset({"hydra", "output", "progress", "name", "figure", 
 
 
 class SweepResults(NamedTuple):
-    """A sweep's (or run's) collated tables; unpacks as ``runs, series = load(path)``."""
+    """A sweep's (or run's) collated tables; unpacks as ``runs, series = load(path)``.
 
-    runs: pd.DataFrame  # one row per run x replicate: parameters, metrics, status, error
-    timeseries: pd.DataFrame  # one row per run x replicate x step
+    With ``load(path, lazy=True)`` both are ``pyarrow.dataset.Dataset`` objects instead.
+    """
+
+    runs: Any  # pd.DataFrame: one row per run x replicate: parameters, metrics, status, error
+    timeseries: Any  # pd.DataFrame: one row per run x replicate x step
 
 
 def _current_umask() -> int:
@@ -139,12 +154,107 @@ def read_failure(run_dir: Path | str) -> dict[str, Any]:
     return json.loads((Path(run_dir) / FAILED).read_text())
 
 
-def load(path: Path | str) -> SweepResults:
+def load(path: Path | str, lazy: bool = False) -> SweepResults:
     """The runs table and the long time-series table of a sweep directory or one run.
 
     A sweep is read from its collated Parquet files when they are newer than every run in
     it, and collated in memory otherwise (``sim.sweep.collate`` also writes them).
-    """
-    from sim.sweep import load_tables
 
-    return load_tables(path)
+    ``lazy=True``: the two tables as ``pyarrow.dataset.Dataset`` objects, for sweeps too
+    large for a DataFrame: nothing is read until asked for (``.to_table(filter=...,
+    columns=...)``, ``.to_batches()``, or DuckDB/Polars on the same files). Stale or missing
+    collated files are written first (streamed, so memory stays bounded).
+    """
+    from sim.sweep import collate, load_tables
+
+    if not lazy:
+        return load_tables(path)
+    import pyarrow.dataset as ds
+
+    from sim.sweep import MANIFEST, RUNS, SERIES, _markers, _signature
+
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(f"path: no such directory: {root}")
+    current = False
+    if all((root / name).is_file() for name in (MANIFEST, RUNS, SERIES)):
+        markers = _markers(root)
+        saved = json.loads((root / MANIFEST).read_text()).get("signature")
+        current = bool(markers) and saved == _signature(root, markers)
+    if not current:
+        collate(root, tables=False)
+    return SweepResults(ds.dataset(root / RUNS, format="parquet"),
+                        ds.dataset(root / SERIES, format="parquet"))
+
+
+def stream_timeseries(path: Path | str, params: pd.DataFrame,
+                      read: Callable[[str], pd.DataFrame | None],
+                      order: Callable[[pd.DataFrame], pd.DataFrame],
+                      rows_per_group: int | None = None) -> int:
+    """Write a sweep's long time-series table job by job; return its number of rows.
+
+    ``params`` has one row per job (``job`` and the parameter columns) in the table's
+    order; ``read(job)`` gives that job's own series (or None); ``order`` sorts a batch the
+    way the eager collation sorts the whole table. Jobs are taken in ``params`` order and
+    their rows appended in row groups of about ``rows_per_group``, so the memory used is one
+    row group, not the sweep. Parameter columns take their types from the whole ``params``
+    table (a parameter that is null in the first jobs keeps the type it has in the others),
+    the series columns from the first batch; the file is written atomically like every
+    other result.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    batches = _series_batches(params, read, order, rows_per_group or ROWS_PER_GROUP)
+    first = next(batches, None)
+    if first is None:
+        return 0
+    rows = 0
+
+    def write(tmp: Path) -> None:
+        nonlocal rows
+        table = pa.Table.from_pandas(first, preserve_index=False)
+        types = pa.Table.from_pandas(params, preserve_index=False).schema
+        schema = pa.schema([types.field(f.name) if f.name in types.names else f
+                            for f in table.schema], metadata=table.schema.metadata)
+        writer = pq.ParquetWriter(tmp, schema)
+        try:
+            for frame in _chain_first(first, batches):
+                chunk = pa.Table.from_pandas(frame, preserve_index=False)
+                if not chunk.schema.equals(schema):
+                    chunk = chunk.cast(schema)
+                writer.write_table(chunk)
+                rows += chunk.num_rows
+        finally:
+            writer.close()
+
+    atomic_write(path, write)
+    return rows
+
+
+def _chain_first(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _series_batches(params: pd.DataFrame, read: Callable[[str], pd.DataFrame | None],
+                    order: Callable[[pd.DataFrame], pd.DataFrame],
+                    rows_per_group: int) -> Iterator[pd.DataFrame]:
+    """Consecutive jobs' series joined to their parameters, ~``rows_per_group`` rows each."""
+    pending: list[pd.DataFrame] = []
+    count = 0
+    for i, job in enumerate(params["job"]):
+        frame = read(job)
+        if frame is None:
+            continue
+        # the job's parameter row repeated beside its series (what a merge on job gives,
+        # without a merge's cost per job)
+        constant = params.iloc[np.full(len(frame), i)].reset_index(drop=True)
+        frame = frame.drop(columns="job", errors="ignore").reset_index(drop=True)
+        pending.append(pd.concat([constant, frame], axis=1))
+        count += len(frame)
+        if count >= rows_per_group:
+            yield order(pd.concat(pending, ignore_index=True))
+            pending, count = [], 0
+    if pending:
+        yield order(pd.concat(pending, ignore_index=True))

@@ -273,12 +273,20 @@ def _series_frames(jobs: list[Job]) -> list[pd.DataFrame]:
     return frames
 
 
-def _tables(jobs: list[Job]) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str]]:
+def _taken(jobs: list[Job], rows: list[dict[str, Any]]) -> set[str]:
+    """Column names of the results: a swept key with one of these names is prefixed."""
+    first = next((job for job in jobs if job.ok and (job.path / io.TIMESERIES).is_file()), None)
+    series = _series_frames([first]) if first is not None else []
+    return {*_ROW_COLUMNS, *(k for row in rows for k in row),
+            *(c for frame in series for c in frame.columns)}
+
+
+def _tables(jobs: list[Job], series: bool = True
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str], list[str]]:
+    """The runs table and (``series``) the whole time-series table, in memory."""
     rows = [{"job": job.name, **row} for job in jobs for row in _job_rows(job)]
-    frames = _series_frames(jobs)
-    taken = {*_ROW_COLUMNS, *(k for row in rows for k in row),
-             *(c for frame in frames[:1] for c in frame.columns)}
-    params, parameters = _parameter_table(jobs, taken)
+    frames = _series_frames(jobs) if series else []
+    params, parameters = _parameter_table(jobs, _taken(jobs, rows))
 
     runs = pd.DataFrame(rows)
     for column in ("replicate", "seed"):  # from the rows: seeds need all 64 bits, not floats
@@ -294,6 +302,8 @@ def _tables(jobs: list[Job]) -> tuple[pd.DataFrame, pd.DataFrame, list[str], lis
             runs[column] = pd.to_numeric(runs[column], errors="coerce")
     runs = _order(runs, parameters, ["replicate"])
 
+    if not series:
+        return runs, None, parameters, metrics
     if frames:
         series = pd.concat(frames, ignore_index=True)
         series["job"] = series["job"].astype("string")
@@ -311,14 +321,15 @@ def _annotate(runs: pd.DataFrame, series: pd.DataFrame, manifest: Mapping[str, A
         frame.attrs["metrics"] = list(manifest["metrics"])
 
 
-def _collate(root: Path) -> tuple[io.SweepResults, dict[str, Any]]:
+def _collate(root: Path, series: bool = True
+             ) -> tuple[io.SweepResults, dict[str, Any], list[Job]]:
     markers = _markers(root)
     if not markers:
         raise InputError(f"path: no finished or failed runs under {root} (a run is finished "
                          f"when its {io.SUMMARY} exists)")
     signature = _signature(root, markers)
     jobs = find_jobs(root)
-    runs, series, parameters, metrics = _tables(jobs)
+    runs, timeseries, parameters, metrics = _tables(jobs, series)
     manifest = {
         "parameters": parameters,
         "metrics": metrics,
@@ -329,21 +340,48 @@ def _collate(root: Path) -> tuple[io.SweepResults, dict[str, Any]]:
         "errors": sorted({str(e) for e in runs.loc[runs["status"] == "failed", "error"]}),
         "signature": signature,
     }
-    _annotate(runs, series, manifest)
-    return io.SweepResults(runs, series), manifest
+    if timeseries is not None:
+        _annotate(runs, timeseries, manifest)
+    return io.SweepResults(runs, timeseries), manifest, jobs
 
 
-def collate(sweep_dir: Path | str) -> io.SweepResults:
+def _stream_series(root: Path, jobs: list[Job], parameters: list[str], runs: pd.DataFrame
+                   ) -> None:
+    """The time-series table written job by job (``sim.results.stream_timeseries``)."""
+    rows = [{"job": job.name, **row} for job in jobs for row in _job_rows(job)]
+    params, _ = _parameter_table(jobs, _taken(jobs, rows))
+    params = _order(params, parameters, [])
+    paths = {job.name: job.path / io.TIMESERIES for job in jobs if job.ok}
+
+    def read(name: str) -> pd.DataFrame | None:
+        path = paths.get(name)
+        return pd.read_parquet(path) if path is not None and path.is_file() else None
+
+    rows = io.stream_timeseries(root / SERIES, params, read,
+                                lambda batch: _order(batch, parameters, ["replicate", "step"]))
+    if rows == 0:  # no job wrote a series: the eager (empty) table, with its columns
+        empty = params.iloc[:0].assign(replicate=pd.Series(dtype="Int64"),
+                                       step=pd.Series(dtype="Int64"))
+        io.write_table(root / SERIES, empty)
+
+
+def collate(sweep_dir: Path | str, tables: bool = True) -> io.SweepResults | None:
     """Collate every run under ``sweep_dir`` and write the tables (atomically) beside them.
 
+    The time-series table is streamed to disk job by job, so memory does not grow with the
+    sweep's steps x runs; ``tables=False`` returns nothing instead of reading it back.
     Idempotent: collating again after more runs finished rewrites the tables.
     """
     root = Path(sweep_dir)
-    tables, manifest = _collate(root)
-    io.write_table(root / SERIES, tables.timeseries)
-    io.write_table(root / RUNS, tables.runs)
+    (runs, _), manifest, jobs = _collate(root, series=False)
+    _stream_series(root, jobs, list(manifest["parameters"]), runs)
+    io.write_table(root / RUNS, runs)
     io.write_json(root / MANIFEST, manifest)  # last: marks the tables as current
-    return tables
+    if not tables:
+        return None
+    series = pd.read_parquet(root / SERIES)
+    _annotate(runs, series, manifest)
+    return io.SweepResults(runs, series)
 
 
 def manifest(sweep_dir: Path | str) -> dict[str, Any]:

@@ -31,7 +31,8 @@ def bench() -> ModuleType:
 def quick(bench: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     out = tmp_path_factory.mktemp("bench") / "quick.md"
     config, _ = bench.parse_args(["--quick", "--sizes", str(N), "--steps", str(STEPS),
-                                  "--target-n", str(N), "--out", str(out)])
+                                  "--target-n", str(N), "--scaling-sizes", str(N),
+                                  "--out", str(out)])
     return bench.execute(config), out
 
 
@@ -62,6 +63,17 @@ def test_report_has_the_expected_rows(bench: ModuleType, quick: tuple) -> None:
     target = report.target
     assert target is not None and target.adopted_final == target.adopted_expected == 609
     assert f"| {N:,} | {bench.TARGET_STEPS} |" in text and "not evaluated" in text
+    assert "## From a networkx graph: ingest and end to end" in text
+    ours_nx = size_of(report).results["ours_nx"]
+    assert ours_nx.ingest_s > 0 and ours_nx.scipy_s > 0  # both conversions were timed
+    assert ours_nx.end_to_end_s > ours_nx.total_s
+    assert "## Scaling: time per step of ours against n" in text
+    assert [s["n"] for s in report.scaling] == [N]
+
+
+def size_of(report):
+    (size,) = report.sizes
+    return size
 
 
 def test_disagreeing_engines_fail_loudly(bench: ModuleType, quick: tuple) -> None:

@@ -896,3 +896,35 @@ def test_graphml_string_weight_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="^network.weight: edge attribute 'weight' must be a "
                                          "number; edge 'a'-'b' has '1.5' \\(str\\)"):
         file(path)
+
+
+def test_documented_example_network_loads_with_its_attributes() -> None:
+    """docs/file_networks.md's example: the attributes it documents are read as documented."""
+    root = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    with pytest.warns(UserWarning, match="1 node\\(s\\) have no ties \\('newcomer'\\)"):
+        net = file(str(root / "partners.csv"), nodes=str(root / "partners_nodes.csv"))
+    assert net.n == 14 and net.n_edges == 16 and not net.directed
+    nodes = net.nodes.set_index("label")
+    assert nodes.loc["lead_north", "agent_type"] == "Leader"
+    assert nodes.loc["icb_north", "level"] == "system" and nodes.loc["ap_north", "sector"] == (
+        "physical_activity")
+    assert nodes["deprivation"].between(0, 1).all() and (nodes["influence"] > 0).all()
+    at = {label: i for i, label in enumerate(net.nodes["label"])}
+    assert net.adjacency[at["lead_north"], at["icb_north"]] == 2.0
+    assert net.adjacency[at["icb_north"], at["ap_north"]] == 0.5
+    directed = file(str(root / "partners.csv"), nodes=str(root / "partners_nodes.csv"),
+                    directed=True)
+    assert directed.adjacency[at["lead_north"], at["icb_north"]] == 2.0
+    assert directed.adjacency[at["icb_north"], at["lead_north"]] == 0
+
+
+@pytest.mark.parametrize(("n", "k"), [(3, 2), (5, 4), (9, 8), (10, 8), (101, 10), (1000, 8)])
+def test_ring_lattice_written_directly_equals_the_edge_list_build(n: int, k: int) -> None:
+    """The 10^7-node path (CSR written directly, int32/float32) builds the same lattice."""
+    u, v = lattice_edges(n, k)
+    expected = Network.from_edges(n, u, v, simple=True).adjacency
+    a = ring_lattice(n, k).adjacency
+    assert np.array_equal(a.indptr, expected.indptr)
+    assert np.array_equal(a.indices, expected.indices) and np.array_equal(a.data, expected.data)
+    assert a.indices.dtype == np.int32 and a.data.dtype == np.float32
+    assert a.has_canonical_format
