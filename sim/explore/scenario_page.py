@@ -167,7 +167,7 @@ def _compose(settings: sc.Settings) -> tuple[dict | None, dict | None, str | Non
 
 @solara.component
 def ScenarioPage(initial: sc.Settings | None = None) -> None:
-    settings, set_settings = solara.use_state(initial or sc.Settings())
+    settings, set_settings = solara.use_state(initial or sc.initial_settings())
     progress = solara.use_reactive(None)
     cancel = solara.use_memo(threading.Event, [])
     config, baseline, error = solara.use_memo(lambda: _compose(settings), [settings])
@@ -182,12 +182,17 @@ def ScenarioPage(initial: sc.Settings | None = None) -> None:
     def on_scenario(name: str) -> None:
         set_settings(dataclasses.replace(settings, scenario=name, levers={}))
 
+    # the task is made once: it must read the settings of the latest render, not the first
+    latest = solara.use_ref(None)
+    latest.current = (settings, config, baseline)
+
     def work() -> None:
+        run_settings, run_config, run_baseline = latest.current
         cancel.clear()
-        progress.set(sc.Progress(replicates=settings.replicates))
+        progress.set(sc.Progress(replicates=run_settings.replicates))
         try:
-            sc.run(config, baseline, _throttled(progress.set), cancel,
-                   label=config.get("title") or settings.scenario)
+            sc.run(run_config, run_baseline, _throttled(progress.set), cancel,
+                   label=run_config.get("title") or run_settings.scenario)
         except Exception as err:  # shown on the page; the server keeps serving
             progress.set(dataclasses.replace(progress.value, error=f"{type(err).__name__}: "
                                                                    f"{err}"))
