@@ -264,3 +264,23 @@ def test_sweep_page_renders_heatmap_and_filters(small_sweep):
     assert len(rc.find(ipywidgets.Image).widgets) == 2  # heatmap and frontier
     rc.find(v.Select, label="equal to").widget.v_model = "1"
     assert _wait(lambda: _texts(rc, "sweep-count")[0] == "4 of 8 runs")
+
+
+# ------------------------------------------------------------------------------------------
+# the launcher
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "0"], "--port: must be an integer from 1 to 65535"),
+    (["model.noise=5"], "model.noise: must be a number in [0, 1]"),
+    (["replicates"], "replicates: arguments are key=value overrides"),
+])
+def test_launcher_bad_input_is_one_line_and_status_2(argv, message, capsys, monkeypatch):
+    from sim.explore import app
+
+    monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        app.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "\n" not in err and message in err
+    monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)

@@ -97,11 +97,13 @@ def Headline(runs: pd.DataFrame) -> None:
         ("Equity gap (Q5 − Q1)", "–" if gap.isna().all() else
          f"{gap['baseline'] * 100:+.1f} → {gap['scenario'] * 100:+.1f} pp"),
     ]
-    with solara.Row(classes=["headline"]):
+    with solara.Row(classes=["headline"], style={"flex-wrap": "wrap"}):
         for label, value in items:
-            with solara.Card(label, margin=0, classes=["metric"]):
+            with solara.Card(margin=0, classes=["metric"]):
+                solara.Text(label, style={"font-size": "0.85em", "color": "#555",
+                                          "display": "block"})
                 solara.Text(value, classes=["metric-value"],
-                            style={"font-size": "1.4em", "font-weight": "bold"})
+                            style={"font-size": "1.3em", "font-weight": "bold"})
 
 
 @solara.component
