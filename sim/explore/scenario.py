@@ -178,8 +178,23 @@ def _group_overrides(settings: Settings) -> list[str]:
     return [o for o in settings.lever_overrides() if "/" in o.split("=", 1)[0]]
 
 
-@functools.lru_cache(maxsize=64)
 def _composed(scenario: str, overrides: tuple[str, ...]) -> dict[str, Any]:
+    """Composed once per scenario, overrides and (for a user's file) its modification time,
+    so an edited file is read again."""
+    stamp = None if scenario in BUILT_IN else _modified(scenario)
+    return _composed_cached(scenario, overrides, stamp)
+
+
+def _modified(path: str) -> float | None:
+    try:
+        return Path(path).expanduser().stat().st_mtime
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _composed_cached(scenario: str, overrides: tuple[str, ...], stamp: float | None
+                     ) -> dict[str, Any]:
     return compose_scenario(scenario, overrides)
 
 
