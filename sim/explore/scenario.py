@@ -151,27 +151,25 @@ def _override_value(value: Any) -> str:
     return str(value)
 
 
-def _user_scenario(path: str) -> tuple[str, list[str]]:
-    """A user's scenario file as (scenario name, search-path override): Hydra finds a
-    scenario only inside a ``scenario/`` folder, so the file is copied into a fresh one."""
-    source = Path(path).expanduser()
-    if not source.is_file():
-        raise InputError(f"scenario: no such scenario file {str(source)!r}")
-    root = Path(tempfile.mkdtemp(prefix="pasim-explore-"))
-    (root / "scenario").mkdir()
-    shutil.copyfile(source, root / "scenario" / f"{source.stem}.yaml")
-    return source.stem, [f"hydra.searchpath=[file://{root}]"]
-
-
 def compose_scenario(scenario: str, overrides: Sequence[str]) -> dict[str, Any]:
-    """The validated config of a built-in scenario or a user's file, with overrides."""
+    """The validated config of a built-in scenario or a user's file, with overrides.
+
+    Hydra finds a scenario only inside a ``scenario/`` folder of its search path, so a
+    user's file is composed from a copy in a temporary one.
+    """
     from sim.compare import compose
     from sim.config import validate
 
     if scenario in BUILT_IN:
         return validate(compose(scenario, list(overrides)))
-    name, search = _user_scenario(scenario)
-    return validate(compose(name, [*search, *overrides]))
+    source = Path(scenario).expanduser()
+    if not source.is_file():
+        raise InputError(f"scenario: no such scenario file {str(source)!r}")
+    with tempfile.TemporaryDirectory(prefix="pasim-explore-") as root:
+        (Path(root) / "scenario").mkdir()
+        shutil.copyfile(source, Path(root) / "scenario" / f"{source.stem}.yaml")
+        return validate(compose(source.stem, [f"hydra.searchpath=[file://{root}]",
+                                              *overrides]))
 
 
 def _group_overrides(settings: Settings) -> list[str]:
