@@ -162,16 +162,20 @@ def test_scenario_page_lever_change_updates_cost_and_run_shows_results(tmp_path,
     monkeypatch.chdir(tmp_path)
     initial = sc.Settings(replicates=2, extra=SMALL)
     box, rc = solara.render(scenario_page.ScenarioPage(initial), handle_error=False)
+    run = rc.find(v.Btn, children=["Run"]).widget
+    run.click()
+    assert _wait(lambda: any("done · written to" in t for t in _texts(rc, "run-status")))
+    first_status, first_cost = _texts(rc, "run-status")[0], _texts(rc, "metric-value")[0]
+    assert first_cost.startswith("£") and first_cost != "£0k"
+    assert len(rc.find(ipywidgets.Image).widgets) == 4  # the charts
     before = _texts(rc, "planned-cost")[0]
-    slider = rc.find(v.Slider, label="Champions per ICS").widget
-    slider.v_model = 3
+    rc.find(v.Slider, label="Champions per ICS").widget.v_model = 3
     assert _wait(lambda: _texts(rc, "planned-cost")[0] != before)
     assert "levers.champions.per_system=3" in _texts(rc, "command-line")[0]
-    rc.find(v.Btn, children=["Run"]).widget.click()
-    assert _wait(lambda: any("done" in t for t in _texts(rc, "run-status")))
-    values = _texts(rc, "metric-value")
-    assert values[0].startswith("£") and values[0] != "£0k"
-    assert len(rc.find(ipywidgets.Image).widgets) == 4  # the charts
+    run.click()  # the second run must use the changed lever, not the first settings
+    assert _wait(lambda: _texts(rc, "run-status")[0] != first_status
+                 and "done · written to" in _texts(rc, "run-status")[0])
+    assert _texts(rc, "metric-value")[0] != first_cost
 
 
 # ------------------------------------------------------------------------------------------
@@ -260,3 +264,23 @@ def test_sweep_page_renders_heatmap_and_filters(small_sweep):
     assert len(rc.find(ipywidgets.Image).widgets) == 2  # heatmap and frontier
     rc.find(v.Select, label="equal to").widget.v_model = "1"
     assert _wait(lambda: _texts(rc, "sweep-count")[0] == "4 of 8 runs")
+
+
+# ------------------------------------------------------------------------------------------
+# the launcher
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "0"], "--port: must be an integer from 1 to 65535"),
+    (["model.noise=5"], "model.noise: must be a number in [0, 1]"),
+    (["replicates"], "replicates: arguments are key=value overrides"),
+])
+def test_launcher_bad_input_is_one_line_and_status_2(argv, message, capsys, monkeypatch):
+    from sim.explore import app
+
+    monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        app.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "\n" not in err and message in err
+    monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)

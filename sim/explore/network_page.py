@@ -26,8 +26,8 @@ from mesa.visualization.components import AgentPortrayalStyle
 from sim.errors import InputError
 
 NETWORKS = ("clustered", "ring_lattice", "file")
-#: state -> colour: adopted (orange), aware but not adopted (yellow), unaware (grey)
-STATE_COLOURS = {"adopted": "tab:orange", "aware": "gold", "unaware": "lightgrey"}
+#: state -> colour: adopted (red), aware but not adopted (yellow), unaware (grey)
+STATE_COLOURS = {"adopted": "#d62728", "aware": "#ffd92f", "unaware": "lightgrey"}
 CLUSTERS, CLUSTER_SIZE, RING_NODES = 8, 8, 60
 
 
@@ -167,7 +167,7 @@ MODEL_PARAMS = {
 def NetworkPage() -> None:
     model = solara.use_memo(NetworkDemo, [])
     space = make_space_component(portrayal, layout_alg=_fixed_layout, draw_grid=True)
-    plot = make_plot_component({"adopted": "tab:orange", "aware": "goldenrod"},
+    plot = make_plot_component({"adopted": "#d62728", "aware": "#e6b800"},
                                post_process=_share_axis)
     SolaraViz(model, components=[space, plot, Status], model_params=MODEL_PARAMS,
               name="pasim explorer: network", play_interval=300)

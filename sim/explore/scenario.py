@@ -15,6 +15,7 @@ only the scenario.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
@@ -45,6 +46,8 @@ OUTPUT_ROOT = Path("results") / "explore"
 #: saved scenarios: ``pasim --config-dir results/explore/scenarios scenario=<name>``
 SCENARIO_DIR = OUTPUT_ROOT / "scenarios"
 DEFAULT_REPLICATES = 10
+#: the launcher's command-line overrides, handed to the app (a JSON list of key=value)
+OVERRIDES_ENV = "PASIM_EXPLORE_OVERRIDES"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,26 @@ class Settings:
         return [f"{key}={_override_value(value)}" for key, value in self.levers.items()]
 
 
+def initial_settings() -> Settings:
+    """The page's first settings: the launcher's overrides (``replicates=`` and ``seed=``
+    set those controls; the rest are shared by scenario and baseline)."""
+    import json
+
+    overrides = json.loads(os.environ.get(OVERRIDES_ENV, "[]"))
+    settings = Settings()
+    extra = []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key in ("replicates", "seed"):
+            if not value.isdigit():
+                raise InputError(f"{key}: must be a non-negative integer (got {value!r})")
+            setattr(settings, key, int(value))
+        else:
+            extra.append(override)
+    settings.extra = tuple(extra)
+    return settings
+
+
 def _override_value(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -128,35 +151,48 @@ def _override_value(value: Any) -> str:
     return str(value)
 
 
-def _user_scenario(path: str) -> tuple[str, list[str]]:
-    """A user's scenario file as (scenario name, search-path override): Hydra finds a
-    scenario only inside a ``scenario/`` folder, so the file is copied into a fresh one."""
-    source = Path(path).expanduser()
-    if not source.is_file():
-        raise InputError(f"scenario: no such scenario file {str(source)!r}")
-    root = Path(tempfile.mkdtemp(prefix="pasim-explore-"))
-    (root / "scenario").mkdir()
-    shutil.copyfile(source, root / "scenario" / f"{source.stem}.yaml")
-    return source.stem, [f"hydra.searchpath=[file://{root}]"]
-
-
 def compose_scenario(scenario: str, overrides: Sequence[str]) -> dict[str, Any]:
-    """The validated config of a built-in scenario or a user's file, with overrides."""
+    """The validated config of a built-in scenario or a user's file, with overrides.
+
+    Hydra finds a scenario only inside a ``scenario/`` folder of its search path, so a
+    user's file is composed from a copy in a temporary one.
+    """
     from sim.compare import compose
     from sim.config import validate
 
     if scenario in BUILT_IN:
         return validate(compose(scenario, list(overrides)))
-    name, search = _user_scenario(scenario)
-    return validate(compose(name, [*search, *overrides]))
+    source = Path(scenario).expanduser()
+    if not source.is_file():
+        raise InputError(f"scenario: no such scenario file {str(source)!r}")
+    with tempfile.TemporaryDirectory(prefix="pasim-explore-") as root:
+        (Path(root) / "scenario").mkdir()
+        shutil.copyfile(source, Path(root) / "scenario" / f"{source.stem}.yaml")
+        return validate(compose(source.stem, [f"hydra.searchpath=[file://{root}]",
+                                              *overrides]))
 
 
 def _group_overrides(settings: Settings) -> list[str]:
     return [o for o in settings.lever_overrides() if "/" in o.split("=", 1)[0]]
 
 
-@functools.lru_cache(maxsize=64)
 def _composed(scenario: str, overrides: tuple[str, ...]) -> dict[str, Any]:
+    """Composed once per scenario, overrides and (for a user's file) its modification time,
+    so an edited file is read again."""
+    stamp = None if scenario in BUILT_IN else _modified(scenario)
+    return _composed_cached(scenario, overrides, stamp)
+
+
+def _modified(path: str) -> float | None:
+    try:
+        return Path(path).expanduser().stat().st_mtime
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _composed_cached(scenario: str, overrides: tuple[str, ...], stamp: float | None
+                     ) -> dict[str, Any]:
     return compose_scenario(scenario, overrides)
 
 
@@ -422,7 +458,9 @@ class Progress:
         return len(self.paired) == self.replicates
 
 
-_BASELINES: dict[str, dict[int, Any]] = {}
+#: baseline replicates by configuration: futures, so a baseline started while the page
+#: loads (``prepare``) is not run twice when the first Run comes before it has finished
+_BASELINES: dict[str, dict[int, Future]] = {}
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:
@@ -431,34 +469,47 @@ def _fingerprint(config: Mapping[str, Any]) -> str:
     return config_fingerprint({k: v for k, v in config.items() if k != "replicates"})
 
 
+def baseline_futures(config: dict[str, Any]) -> dict[int, Future]:
+    """Every baseline replicate of ``config``: cached, or submitted now."""
+    executor = pool()
+    with _POOL_LOCK:
+        cached = _BASELINES.setdefault(_fingerprint(config), {})
+        for r in range(int(config["replicates"])):
+            if r not in cached or cached[r].cancelled() or (cached[r].done()
+                                                            and cached[r].exception()):
+                cached[r] = executor.submit(_replicate, config, r)
+        return {r: cached[r] for r in range(int(config["replicates"]))}
+
+
+def prepare(settings: Settings) -> None:
+    """Start the workers and the first settings' baseline while the page is being read."""
+    with contextlib.suppress(InputError):  # the page shows the error
+        baseline_futures(baseline_config(settings))
+
+
 def run(scenario_cfg: dict[str, Any], baseline_cfg: dict[str, Any],
         on_progress: Callable[[Progress], None], cancel: threading.Event,
         label: str = "scenario", write: bool = True) -> Progress:
-    """Run every replicate of both sides (baseline replicates from the cache when known),
-    calling ``on_progress`` after each; stop submitting when ``cancel`` is set."""
+    """Run every replicate of the scenario (the baseline's from the cache when known),
+    calling ``on_progress`` after each; on ``cancel`` stop and drop what has not started."""
     n = int(scenario_cfg["replicates"])
     progress = Progress(replicates=n)
-    cached = _BASELINES.setdefault(_fingerprint(baseline_cfg), {})
-    progress.baseline.update({r: cached[r] for r in range(n) if r in cached})
     executor = pool()
-    futures: dict[Future, tuple[str, int]] = {}
-    for r in range(n):  # interleaved so that replicate pairs finish in order
+    futures: dict[Future, tuple[str, int]] = {
+        f: ("baseline", r) for r, f in baseline_futures(baseline_cfg).items()}
+    for r in range(n):
         futures[executor.submit(_replicate, scenario_cfg, r)] = ("scenario", r)
-        if r not in progress.baseline:
-            futures[executor.submit(_replicate, baseline_cfg, r)] = ("baseline", r)
     on_progress(progress)
     for future in as_completed(futures):
         if cancel.is_set():
-            for f in futures:
-                f.cancel()
+            for f, (side, _) in futures.items():
+                if side == "scenario":  # baseline replicates stay cached for the next run
+                    f.cancel()
             progress.cancelled = True
             on_progress(progress)
             break
         side, r = futures[future]
-        result = future.result()
-        getattr(progress, side)[r] = result
-        if side == "baseline":
-            cached[r] = result
+        getattr(progress, side)[r] = future.result()
         on_progress(progress)
     if progress.done and write:
         progress.out_dir = write_runs(scenario_cfg, baseline_cfg, progress, label)

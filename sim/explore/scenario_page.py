@@ -97,11 +97,13 @@ def Headline(runs: pd.DataFrame) -> None:
         ("Equity gap (Q5 − Q1)", "–" if gap.isna().all() else
          f"{gap['baseline'] * 100:+.1f} → {gap['scenario'] * 100:+.1f} pp"),
     ]
-    with solara.Row(classes=["headline"]):
+    with solara.Row(classes=["headline"], style={"flex-wrap": "wrap"}):
         for label, value in items:
-            with solara.Card(label, margin=0, classes=["metric"]):
+            with solara.Card(margin=0, classes=["metric"]):
+                solara.Text(label, style={"font-size": "0.85em", "color": "#555",
+                                          "display": "block"})
                 solara.Text(value, classes=["metric-value"],
-                            style={"font-size": "1.4em", "font-weight": "bold"})
+                            style={"font-size": "1.3em", "font-weight": "bold"})
 
 
 @solara.component
@@ -167,7 +169,7 @@ def _compose(settings: sc.Settings) -> tuple[dict | None, dict | None, str | Non
 
 @solara.component
 def ScenarioPage(initial: sc.Settings | None = None) -> None:
-    settings, set_settings = solara.use_state(initial or sc.Settings())
+    settings, set_settings = solara.use_state(initial or sc.initial_settings())
     progress = solara.use_reactive(None)
     cancel = solara.use_memo(threading.Event, [])
     config, baseline, error = solara.use_memo(lambda: _compose(settings), [settings])
@@ -182,12 +184,17 @@ def ScenarioPage(initial: sc.Settings | None = None) -> None:
     def on_scenario(name: str) -> None:
         set_settings(dataclasses.replace(settings, scenario=name, levers={}))
 
+    # the task is made once: it must read the settings of the latest render, not the first
+    latest = solara.use_ref(None)
+    latest.current = (settings, config, baseline)
+
     def work() -> None:
+        run_settings, run_config, run_baseline = latest.current
         cancel.clear()
-        progress.set(sc.Progress(replicates=settings.replicates))
+        progress.set(sc.Progress(replicates=run_settings.replicates))
         try:
-            sc.run(config, baseline, _throttled(progress.set), cancel,
-                   label=config.get("title") or settings.scenario)
+            sc.run(run_config, run_baseline, _throttled(progress.set), cancel,
+                   label=run_config.get("title") or run_settings.scenario)
         except Exception as err:  # shown on the page; the server keeps serving
             progress.set(dataclasses.replace(progress.value, error=f"{type(err).__name__}: "
                                                                    f"{err}"))
