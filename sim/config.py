@@ -487,8 +487,8 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_SOUR
     """Check every job ``pasim <args>`` would run; return how many were checked.
 
     Reads Hydra's own flags the way Hydra does (``--config-dir`` adds a folder of the user's
-    configs in front of the shipped ones, ``--config-name`` picks another primary config,
-    ``hydra.searchpath=[...]`` adds folders behind them), composes each job's config with
+    configs to the shipped ones, ``--config-name`` picks another primary config,
+    ``hydra.searchpath=[...]`` adds folders too), composes each job's config with
     Hydra's compose API (a ``-m`` sweep is expanded the way Hydra's basic sweeper does,
     including ``hydra.sweeper.params`` from the config) and runs ``check_buildable`` on it;
     ``--cfg`` / ``--info``, which run nothing, get the schema checks (``validate``) only.
@@ -550,9 +550,8 @@ def _hydra_flags(args: Sequence[str]) -> Any:
 
 @contextmanager
 def _hydra_session(config_dir: Path | str, extra_dir: str | None) -> Iterator[None]:
-    """Hydra initialised as ``pasim`` initialises it: the shipped configs, and in front of
-    them the folder of ``--config-dir`` (Hydra's own order, so a user's option of the same
-    name as a shipped one wins)."""
+    """Hydra initialised as ``pasim`` initialises it: the shipped configs, then the folder of
+    ``--config-dir`` (Hydra's own order: a shipped option hides a user's of the same name)."""
     import os
 
     from hydra._internal.hydra import Hydra
