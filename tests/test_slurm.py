@@ -163,8 +163,10 @@ def sweep(sweep_dir: Path, env: dict[str, str], *launcher: str) -> pd.DataFrame:
     return runs.drop(columns=[c for c in RUNTIME_COLUMNS if c in runs])
 
 
-def test_slurm_sweep_gives_the_local_launchers_table(slurm: dict[str, str],
-                                                     tmp_path: Path) -> None:
+def test_slurm_sweep_gives_the_local_launchers_table(slurm: dict[str, str]) -> None:
+    # beside the cluster's own files, not in pytest's temporary folders: pytest keeps only
+    # its last three, so another pytest session could delete them while SLURM writes there
+    tmp_path = Path(slurm["SLURM_CONF"]).parent / "sweeps"
     on_slurm = sweep(tmp_path / "slurm", slurm, "hydra/launcher=submitit_slurm",
                      "hydra.launcher.timeout_min=10")
     # the jobs really went through SLURM: submitit's folders are named by SLURM job ids
