@@ -262,6 +262,6 @@ def test_sweep_compare_and_report_run_from_the_installed_wheel(installed: Path) 
     assert report.returncode == 0, report.stderr
     assert list((tmp_path / "report").glob("*.png"))
     compare = run_installed(installed, "pasim-compare", "scenario=baseline,recommended",
-                            "replicates=2", "steps=30", "out=compare", cwd=tmp_path)
+                            "replicates=2", "out=compare", cwd=tmp_path)
     assert compare.returncode == 0, compare.stderr
     assert (tmp_path / "compare" / "comparison.csv").is_file()
