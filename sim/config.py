@@ -646,8 +646,8 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
     """Check every job ``pasim <args>`` would run; return how many were checked.
 
     Reads Hydra's own flags the way Hydra does (``--config-dir`` adds a folder of the user's
-    configs in front of the shipped ones, ``--config-name`` picks another primary config,
-    ``hydra.searchpath=[...]`` adds folders behind them). Composes each job's config with
+    configs to the shipped ones, ``--config-name`` picks another primary config,
+    ``hydra.searchpath=[...]`` adds folders too), composes each job's config with
     Hydra's compose API (a ``-m`` sweep is expanded the way Hydra's basic sweeper does,
     including ``hydra.sweeper.params`` from the config) and runs ``check_buildable`` on it,
     after the launcher and output folder (``check_hydra``); ``--cfg`` / ``--info``, which run
@@ -805,9 +805,8 @@ def _check_launcher(launcher: Mapping[str, Any]) -> None:
 
 @contextmanager
 def _hydra_session(config_dir: Path | str, extra_dir: str | None) -> Iterator[None]:
-    """Hydra initialised as ``pasim`` initialises it: the shipped configs, and in front of
-    them the folder of ``--config-dir`` (Hydra's own order, so a user's option of the same
-    name as a shipped one wins)."""
+    """Hydra initialised as ``pasim`` initialises it: the shipped configs, then the folder of
+    ``--config-dir`` (Hydra's own order: a shipped option hides a user's of the same name)."""
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
     from hydra.core.config_search_path import SearchPathQuery
