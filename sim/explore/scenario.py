@@ -38,7 +38,7 @@ from sim import results as io
 from sim.errors import InputError
 from sim.levers import champions, convening, events, shared_goals
 from sim.levers import data as data_lever
-from sim.levers.plan import STEPS_PER_YEAR, year_starts
+from sim.levers.plan import STEPS_PER_YEAR
 
 BUILT_IN = ("baseline", "anhss_2021_22", "recommended")
 #: where the app's runs and saved scenarios go (relative to the current directory)
@@ -270,10 +270,11 @@ def command_line(settings: Settings) -> str:
 # planned costs: what the levers' own cost models charge over the run (£k)
 
 
-def years_charged(steps: int | None) -> int:
-    """Years whose start falls inside the run (running costs are charged then)."""
+def years_charged(steps: int | None) -> float:
+    """Years of running costs the run pays: they are charged pro rata each week
+    (``sim.levers.plan.Plan.yearly_charges``), so a part year pays its part."""
     steps = STEPS_PER_YEAR if steps is None else int(steps)
-    return sum(1 for step in range(1, steps + 1) if year_starts(step))
+    return steps / STEPS_PER_YEAR
 
 
 def bridges_built(per_year: int, rounds: int, steps: int | None) -> int:
