@@ -604,7 +604,7 @@ def parse_command_line(args: Sequence[str]) -> CommandLine:
     try:
         parsed = parser.parse_args(list(args))
     except _ArgumentError as err:
-        raise InputError(f"arguments: {err}; see pasim --help") from None
+        raise InputError(f"command line: {err}; see pasim --help") from None
     composes_nothing = [getattr(parsed, flag, None) for flag in (
         "help", "hydra_help", "shell_completion", "experimental_rerun")]
     shows_only = [getattr(parsed, flag, None) for flag in ("cfg", "info")]

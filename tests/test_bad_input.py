@@ -186,7 +186,7 @@ PREFLIGHT_CASES = [
     Case("unknown-config-name", "--config-name", args=("--config-name", "nosuch"),
          shows="config"),
     Case("missing-config-path", "--config-path", args=("--config-path", "/no/such/folder")),
-    Case("unknown-hydra-flag", "arguments", args=("--colour",), shows="--colour"),
+    Case("unknown-hydra-flag", "command line", args=("--colour",), shows="--colour"),
     Case("multirun-long-flag-keeps-checks", "model.noise", args=("--multirun",
                                                                   "model.noise=0,2")),
 ]
@@ -473,7 +473,9 @@ def test_the_command_line_accepts_what_the_checks_allow(tmp_path: Path) -> None:
     assert check_command_line(["-m", *base, "name=grid_v1.2-final", "hydra.launcher.n_jobs=-1"]) \
         == 1
     assert check_command_line(["--config-name", "config", *base]) == 1
-    assert check_command_line(["--cfg", "job", "model.noise=3"]) == 0  # shows, runs nothing
+    assert check_command_line(["--cfg", "job", "title=2024"]) == 1  # shown, run nothing
+    with pytest.raises(InputError, match=r"^model\.noise: "):  # but a shown config is checked
+        check_command_line(["--cfg", "job", "model.noise=3"])
     assert not list(tmp_path.iterdir())
 
 
