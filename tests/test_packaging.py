@@ -79,7 +79,8 @@ def test_user_config_folder_is_checked_before_a_sweep_starts(tmp_path: Path) -> 
 def test_missing_config_folder_is_one_line(tmp_path: Path) -> None:
     proc = run_pasim("--config-dir", "not_there", *SMALL, cwd=tmp_path)
     assert proc.returncode == 2
-    assert one_error_line(proc).startswith("error: --config-dir: must be a folder of configs; no such folder")
+    assert one_error_line(proc).startswith(
+        "error: --config-dir: must be a folder of configs; no such folder")
 
 
 def help_groups(text: str) -> dict[str, dict[str, str]]:
