@@ -35,6 +35,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from sim import liveness
 from sim.errors import InputError
 
 #: the repository's Hydra configs (the package is installed editable from the repository)
@@ -486,22 +487,28 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
                                job_name="pasim"):
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
         composer = _Composer(config_name, parser)
+        liveness.check_experiment_without_multirun(overrides, bool(flags), config_dir)
         jobs = composer.jobs(overrides, multirun=bool(flags))
         cache: dict = {}
-        checked: set[str] = set()
+        read_by_job: list = []
+        checked: dict[str, liveness.Reads] = {}
         for job in jobs:
             cfg = composer.config(job)
             ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
                                sort_keys=True, default=str)
             if ident in checked:
+                read_by_job.append((job, checked[ident]))
                 continue
-            checked.add(ident)
             try:
-                check_buildable(cfg, cache)
+                with liveness.recording() as checked[ident]:
+                    check_buildable(cfg, cache)
             except InputError as err:
                 if len(jobs) > 1:
                     raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
                 raise
+            read_by_job.append((job, checked[ident]))
+        # --- values that cannot change the result (sim/liveness.py) ---
+        liveness.check_jobs(read_by_job)
     return len(jobs)
 
 
