@@ -137,6 +137,7 @@ def _model_rules() -> dict[str, Rule]:
         "replicates": integer(1),
         "steps": integer(0, nullable=True),
         "seed_includes_params": boolean(),
+        "record_agents": boolean(),
         "figure": boolean(),
         "progress": boolean(),
         "name": text(),

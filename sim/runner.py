@@ -33,7 +33,7 @@ from sim.world import build_model
 log = logging.getLogger("pasim")
 
 #: config keys that do not change what a run computes (so are not part of its identity)
-_NOT_IDENTITY = {"seed", "replicates", *io.PRESENTATION_KEYS}
+_NOT_IDENTITY = {"seed", "replicates", "record_agents", *io.PRESENTATION_KEYS}
 
 
 @dataclass
@@ -46,6 +46,7 @@ class RunResult:
     groups: pd.DataFrame  # one row per replicate x step x attribute x group
     runtime_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    agents: pd.DataFrame | None = None  # one row per replicate x agent (record_agents)
 
     def summary_record(self) -> dict[str, Any]:
         """What ``summary.json`` holds: per-replicate rows, their means, seed, config."""
@@ -120,24 +121,68 @@ _BASELINES: dict[tuple[str, int], dict[str, Any]] = {}
 
 @dataclass
 class Replicate:
-    """One replicate's model after its run, and its summary row."""
+    """One replicate's model after its run, its summary row and (if recorded) its agents."""
 
     model: Any
     summary: dict[str, Any]
+    agents: pd.DataFrame | None = None
+
+
+#: the agent table's file in a run directory (``record_agents: true``)
+AGENTS = "agents.parquet"
+#: node attributes copied into the agent table when the network has them
+AGENT_ATTRIBUTES = ("agent_type", "kind", "sector", "level", "region", "system",
+                    "deprivation")
+
+
+class AgentTimes:
+    """The step each agent first became aware and first adopted (-1: not yet), kept by
+    looking at the model's state after every step (0: from the start)."""
+
+    def __init__(self, model: Any) -> None:
+        self.aware = np.where(model.aware, model.steps, -1)
+        self.adopted = np.where(model.adopted, model.steps, -1)
+        step = model.step
+
+        def step_and_record() -> None:
+            step()
+            self.update(model)
+
+        model.step = step_and_record  # run() calls self.step(): every step is seen
+
+    def update(self, model: Any) -> None:
+        for first, now in ((self.aware, model.aware), (self.adopted, model.adopted)):
+            first[(first < 0) & now] = model.steps
+
+    def table(self, model: Any, replicate: int) -> pd.DataFrame:
+        """One row per agent: label, attributes, threshold, champion, the two steps."""
+        nodes = model.network.nodes
+        table = pd.DataFrame({"replicate": replicate, "node": nodes["label"].to_numpy()
+                              if "label" in nodes else np.arange(model.n)})
+        for column in AGENT_ATTRIBUTES:
+            if column in nodes:
+                table[column] = nodes[column].to_numpy()
+        table["threshold"] = np.asarray(model.threshold, dtype=float)
+        table["champion"] = np.asarray(model.champion, dtype=bool)
+        for column, first in (("aware_step", self.aware), ("adopted_step", self.adopted)):
+            table[column] = pd.array(np.where(first >= 0, first, 0), dtype="Int64")
+            table.loc[first < 0, column] = pd.NA
+        return table
 
 
 def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
-                  cache: dict) -> Replicate:
+                  cache: dict, record_agents: bool = False) -> Replicate:
     """Build and run one replicate of ``config`` from its replicate ``seed``."""
     net_seed, model_seed = (int(s.generate_state(1)[0])
                             for s in np.random.SeedSequence(seed).spawn(2))
     t0 = time.perf_counter()
     network = replicate_network(config, net_seed, cache)
     model = build_model(config, network, model_seed)
+    times = AgentTimes(model) if record_agents else None
     model.run(config.get("steps"))
     summary = {"replicate": replicate, "seed": seed, **summarise(model),
                "runtime_s": time.perf_counter() - t0}
-    return Replicate(model, summary)
+    return Replicate(model, summary, None if times is None else times.table(model, replicate))
 
 
 def code_version() -> str:
@@ -161,7 +206,7 @@ def baseline_config(config: Mapping[str, Any]) -> dict[str, Any]:
 def baseline_key(config: Mapping[str, Any]) -> str:
     """What the no-lever run of ``config`` depends on (levers, seeds and presentation not)."""
     kept = {k: v for k, v in config.items()
-            if k not in _NOT_IDENTITY and k not in ("levers", "record_agents")}
+            if k not in _NOT_IDENTITY and k != "levers"}
     text = json.dumps([code_version(), kept], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -217,10 +262,12 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     no_levers = all_off(config.get("levers"), config.get("steps"))
-    summaries, series, groups = [], [], []
+    summaries, series, groups, agents = [], [], [], []
     for r in range(int(config.get("replicates", 1))):
         seed = replicate_seed(config, r)
-        rep = run_replicate(config, r, seed, cache)
+        rep = run_replicate(config, r, seed, cache, bool(config.get("record_agents", False)))
+        if rep.agents is not None:
+            agents.append(rep.agents)
         if no_levers:
             remember_baseline(config, seed, rep.summary, baseline_dir)
             base = rep.summary
@@ -239,6 +286,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
         timeseries=pd.concat(series, ignore_index=True),
         groups=pd.concat(groups, ignore_index=True),
         runtime_s=time.perf_counter() - start,
+        agents=pd.concat(agents, ignore_index=True) if agents else None,
     )
 
 
@@ -248,6 +296,8 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_text(out / io.CONFIG, OmegaConf.to_yaml(OmegaConf.create(result.config)))
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
+    if result.agents is not None:
+        io.write_table(out / AGENTS, result.agents)
     if figure:
         from sim.plots import adoption_figure
 
