@@ -222,13 +222,27 @@ def run(scenarios: Sequence[str], overrides: Sequence[str],
     return table, out
 
 
+#: flags that ask for the usage instead of a comparison
+HELP_FLAGS = ("-h", "--help")
+
+
+def usage() -> str:
+    """``pasim-compare --help``: the module's own description of the command."""
+    return "usage: pasim-compare [scenario=a,b,...] [out=DIR] [key=value ...]\n\n" + \
+        __doc__.split("\n", 1)[1].strip("\n") + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point ``pasim-compare``."""
     from sim.cli import _quiet_libraries
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in HELP_FLAGS for a in args):
+        print(usage(), end="")
+        return
     _quiet_libraries()
     try:
-        scenarios, overrides, out = parse_args(sys.argv[1:] if argv is None else argv)
+        scenarios, overrides, out = parse_args(args)
         run(scenarios, overrides, out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim import outcomes
 from sim import results as io
 from sim.metrics import effect, summarise
 from sim.network import Network
@@ -181,7 +182,7 @@ def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
     times = AgentTimes(model) if record_agents else None
     model.run(config.get("steps"))
     summary = {"replicate": replicate, "seed": seed, **summarise(model),
-               "runtime_s": time.perf_counter() - t0}
+               **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
     return Replicate(model, summary, None if times is None else times.table(model, replicate))
 
 
@@ -277,15 +278,17 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
         history = rep.model.history.copy()
         history.insert(0, "replicate", r)
         series.append(history)
-        by_group = rep.model.history_by_group()
+        by_group = outcomes.extend_groups(rep.model.history_by_group(), rep.model)
         by_group.insert(0, "replicate", r)
         groups.append(by_group)
+    all_groups = pd.concat(groups, ignore_index=True)
     return RunResult(
         config=config,
         summary=pd.DataFrame(summaries),
         timeseries=pd.concat(series, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
+        groups=all_groups,
         runtime_s=time.perf_counter() - start,
+        extra=outcomes.extra(all_groups),
         agents=pd.concat(agents, ignore_index=True) if agents else None,
     )
 
@@ -298,11 +301,13 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_table(out / io.GROUPS, result.groups)
     if result.agents is not None:
         io.write_table(out / AGENTS, result.agents)
+    outcomes.write_outputs(result.groups, out, figure=figure)
     if figure:
+        from sim.labels import run_title
         from sim.plots import adoption_figure
 
         adoption_figure(result.timeseries, result.groups, out / io.FIGURE,
-                        title=result.config.get("title") or result.config["network"]["name"])
+                        title=run_title(result.config))
     io.write_json(out / io.SUMMARY, result.summary_record())
     return out
 

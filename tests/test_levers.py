@@ -29,7 +29,8 @@ from sim.runner import RunResult, simulate
 from sim.world import build_model, plan_world
 
 #: a smaller England (about 4,700 agents): same structure, fewer organisations per ICS
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 #: complex contagion without the behavioural noise: thresholds of 2, cross-sector and
 #: centre-place ties discounted, nothing else

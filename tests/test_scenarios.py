@@ -14,12 +14,13 @@ from sim import compare
 from sim.compare import compose
 from sim.config import validate
 from sim.errors import InputError
-from sim.networks.england import england
+from sim.networks.england_synthetic import england_synthetic as england
 from sim.runner import simulate
 from sim.world import build_model
 
 SCENARIOS = ("baseline", "anhss_2021_22", "recommended")
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 
 

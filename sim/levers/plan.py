@@ -14,13 +14,13 @@ lever at zero reproduces the baseline exactly, and two lever settings share ever
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import streams
 from sim.errors import InputError
 from sim.mechanisms import adjust_thresholds, cap_at_reach, draw_by_type
 from sim.network import Network
@@ -83,6 +83,12 @@ class Plan:
     annual_costs: dict[str, float] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEVERS, 0.0))
     _base: np.ndarray | None = field(default=None, init=False, repr=False)
+    _unlevered: tuple[np.ndarray, ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # the world before any lever (influence, coherence, alignment): what the reach cap
+        # reads, so that no lever moves anyone's threshold through it
+        self._unlevered = (self.influence.copy(), self.coherence.copy(), self.alignment.copy())
 
     @property
     def n(self) -> int:
@@ -90,7 +96,7 @@ class Plan:
 
     def rng(self, stream: str) -> np.random.Generator:
         """An independent generator for one lever (or mechanism) in this replicate."""
-        return np.random.default_rng([int(self.seed), zlib.crc32(stream.encode())])
+        return streams.stream(self.seed, stream)
 
     @property
     def base_drawn(self) -> bool:
@@ -113,7 +119,8 @@ class Plan:
                                 self.deprivation_penalty, self.penalty_offset,
                                 self.threshold_reduction)
         if self.cap_at_reach and self.threshold_kind == "count":
-            out = cap_at_reach(out, self.network, self.influence, self.typed)
+            influence, coherence, alignment = self._unlevered
+            out = cap_at_reach(out, self.network, influence, self.typed, coherence, alignment)
         return out
 
     def charge(self, model: AdoptionModel, lever: str, amount: float) -> None:

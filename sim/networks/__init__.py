@@ -97,6 +97,8 @@ NETWORKS: dict[str, Callable[..., Network]] = {
 # exists, imported only when first built.
 if importlib.util.find_spec(f"{__name__}.england") is not None:
     NETWORKS["england"] = _Lazy(f"{__name__}.england", "england")
+if importlib.util.find_spec(f"{__name__}.england_synthetic") is not None:
+    NETWORKS["england_synthetic"] = _Lazy(f"{__name__}.england_synthetic", "england_synthetic")
 
 
 def _generator(name: object) -> Callable[..., Network]:
