@@ -112,10 +112,11 @@ def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network
     return network
 
 
-#: where matched no-lever runs are cached on disk (relative to the working directory, beside
-#: results/runs and results/sweeps); ``simulate(..., baseline_dir=None)`` keeps them in memory
-#: only. Keyed by a digest of the package's code too, so a changed model never reuses them.
-BASELINE_DIR = Path("results") / "baselines"
+#: where matched no-lever runs are cached on disk, under the results folder
+#: (``sim.paths.results_root()``, beside runs/ and sweeps/); ``simulate(...,
+#: baseline_dir=None)`` keeps them in memory only. Keyed by a digest of the package's code
+#: too, so a changed model never reuses them.
+BASELINE_SUBDIR = "baselines"
 #: matched no-lever summaries computed in this process: (baseline key, replicate seed) -> summary
 _BASELINES: dict[tuple[str, int], dict[str, Any]] = {}
 
@@ -259,7 +260,9 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
 
     config = validate(to_dict(cfg))
     if isinstance(baseline_dir, str) and baseline_dir == "default":
-        baseline_dir = BASELINE_DIR
+        from sim.paths import results_root
+
+        baseline_dir = results_root() / BASELINE_SUBDIR
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     no_levers = all_off(config.get("levers"), config.get("steps"))

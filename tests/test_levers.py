@@ -646,7 +646,7 @@ def test_fade_on_a_virtual_event_is_rejected_and_on_an_in_person_one_accepted() 
 
 
 def test_a_key_inert_in_some_jobs_of_a_grid_is_a_warning(capsys) -> None:
-    jobs = check_command_line(["-m", "network=england", *SMALL_ENGLAND, "steps=2",
+    jobs = check_command_line(["-m", *SMALL_ENGLAND, "steps=2",
                                "levers.champions.per_system=0,1",
                                "levers.champions.influence=3"])
     assert jobs == 2
@@ -657,5 +657,5 @@ def test_a_key_inert_in_some_jobs_of_a_grid_is_a_warning(capsys) -> None:
 
 def test_a_sweep_over_an_inert_key_is_an_error() -> None:
     with pytest.raises(InputError, match="^model.threshold: has no effect"):
-        check_command_line(["-m", "network=england", *SMALL_ENGLAND, "steps=2",
+        check_command_line(["-m", *SMALL_ENGLAND, "steps=2",
                             "model.threshold=1,2,3"])
