@@ -388,6 +388,22 @@ def test_neighbourhood_champions_beat_scattered_ones_for_complex_contagion() -> 
     assert_better(clustered_["final_adoption"], scattered["final_adoption"])
 
 
+@pytest.mark.slow
+def test_at_the_shipped_influence_one_champion_tips_contacts_alone_so_scattering_wins() -> None:
+    """experiments/champion_placement/README.md: with the shipped influence (x2, pacc.yaml)
+    a champion's reinforcement alone meets a threshold of 2, so for its contacts the
+    contagion is simple, and champions spread apart reach more of them than champions
+    grouped in one neighbourhood, whose reinforcement overlaps."""
+    shipped = compose(None, ["levers/champions=pacc"])["levers"]["champions"]["influence"]
+    assert shipped * 1.0 >= 2  # one champion, a tie of weight 1: exposure >= threshold 2
+    common = (*SMALL_ENGLAND, *COMPLEX, "network.key_player_influence=1",
+              "levers.champions.per_system=2", f"levers.champions.influence={shipped}",
+              "steps=100", "replicates=20")
+    clustered_ = simulate(config(*common, "levers.champions.placement=neighbourhood")).summary
+    scattered = simulate(config(*common, "levers.champions.placement=random")).summary
+    assert_better(scattered["final_adoption"], clustered_["final_adoption"])
+
+
 #: England's default mechanisms, a stronger deprivation penalty, two clustered PACCs per ICS
 SEEDED = (*SMALL_ENGLAND, "mechanisms.deprivation_penalty=1.0", "levers.champions.per_system=2",
           "levers.champions.placement=neighbourhood", "levers.champions.influence=2",
