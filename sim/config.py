@@ -37,6 +37,7 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
+from sim import liveness
 from sim.errors import InputError
 from sim.paths import NAME_ALLOWED, is_safe_name
 
@@ -167,6 +168,7 @@ def _model_rules() -> dict[str, Rule]:
         "replicates": integer(1, MAX_REPLICATES),
         "steps": integer(0, MAX_STEPS, nullable=True),
         "seed_includes_params": boolean(),
+        "record_agents": boolean(),
         "figure": boolean(),
         "progress": boolean(),
         "name": Rule(NAME_ALLOWED, is_safe_name),
@@ -674,6 +676,7 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
         composer = _Composer(line.config_name or config_name, parser)
         jobs, base = composer.jobs(overrides, multirun=line.multirun)
         if line.runs_jobs:
+            liveness.check_experiment_without_multirun(overrides, composer.multirun, folder)
             check_hydra(base, overrides, composer.multirun)
         _check_jobs(composer, jobs, build=line.runs_jobs)
     return len(jobs)
@@ -694,7 +697,8 @@ def _check_jobs(composer: _Composer, jobs: list[list[str]], build: bool = True) 
 
 def _check_each(composer: _Composer, jobs: list[list[str]], build: bool) -> None:
     cache: dict = {}
-    checked: set[str] = set()
+    checked: dict[str, liveness.Reads] = {}
+    read_by_job: list[tuple[list[str], liveness.Reads]] = []
     for job in jobs:
         cfg = composer.config(job)
         ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
@@ -702,13 +706,17 @@ def _check_each(composer: _Composer, jobs: list[list[str]], build: bool) -> None
         try:
             if ident in checked or not build:  # built already: the schema is all that differs
                 validate(_plain(cfg))
-                continue
-            checked.add(ident)
-            check_buildable(cfg, cache)
+            else:
+                with liveness.recording() as checked[ident]:
+                    check_buildable(cfg, cache)
         except InputError as err:
             if len(jobs) > 1:
                 raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
             raise
+        if build:
+            read_by_job.append((job, checked[ident]))
+    if build:  # --- values that cannot change the result (sim/liveness.py) ---
+        liveness.check_jobs(read_by_job)
 
 
 # ------------------------------------------------------------------------------------------

@@ -65,7 +65,21 @@ def _merged(config: dict[str, Any], out_dir: Path, keep: int,
     runtime = float(summary.get("runtime_s") or 0.0) + (new.runtime_s if new else 0.0)
     groups = groups.reset_index(drop=True)
     return RunResult(config=config, summary=rows, timeseries=series.reset_index(drop=True),
-                     groups=groups, runtime_s=runtime, extra=outcomes.extra(groups))
+                     groups=groups, runtime_s=runtime, extra=outcomes.extra(groups),
+                     agents=_merged_agents(out_dir, keep, new))
+
+
+def _merged_agents(out_dir: Path, keep: int, new: RunResult | None) -> pd.DataFrame | None:
+    """The stored agent table's first ``keep`` replicates and the new ones (record_agents)."""
+    from sim.runner import AGENTS
+
+    parts = []
+    if (out_dir / AGENTS).is_file():
+        stored = pd.read_parquet(out_dir / AGENTS)
+        parts.append(stored[stored["replicate"] < keep])
+    if new is not None and new.agents is not None:
+        parts.append(new.agents)
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def run_job(cfg: DictConfig | Mapping[str, Any], out_dir: Path | str) -> RunResult | None:

@@ -34,7 +34,7 @@ from sim.networks import build_network, takes_seed
 log = logging.getLogger("pasim")
 
 #: config keys that do not change what a run computes (so are not part of its identity)
-_NOT_IDENTITY = {"seed", "replicates", *io.PRESENTATION_KEYS}
+_NOT_IDENTITY = {"seed", "replicates", "record_agents", *io.PRESENTATION_KEYS}
 
 
 @dataclass
@@ -47,6 +47,7 @@ class RunResult:
     groups: pd.DataFrame  # one row per replicate x step x attribute x group
     runtime_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    agents: pd.DataFrame | None = None  # one row per replicate x agent (record_agents)
 
     def summary_record(self) -> dict[str, Any]:
         """What ``summary.json`` holds: per-replicate rows, their means, seed, config."""
@@ -111,20 +112,64 @@ def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network
     return network
 
 
-#: where matched no-lever runs are cached on disk (relative to the working directory, beside
-#: results/runs and results/sweeps); ``simulate(..., baseline_dir=None)`` keeps them in memory
-#: only. Keyed by a digest of the package's code too, so a changed model never reuses them.
-BASELINE_DIR = Path("results") / "baselines"
+#: where matched no-lever runs are cached on disk, under the results folder
+#: (``sim.paths.results_root()``, beside runs/ and sweeps/); ``simulate(...,
+#: baseline_dir=None)`` keeps them in memory only. Keyed by a digest of the package's code
+#: too, so a changed model never reuses them.
+BASELINE_SUBDIR = "baselines"
 #: matched no-lever summaries computed in this process: (baseline key, replicate seed) -> summary
 _BASELINES: dict[tuple[str, int], dict[str, Any]] = {}
 
 
 @dataclass
 class ModelRun:
-    """One replicate's model after its run, and its summary row."""
+    """One replicate's model after its run, its summary row and (if recorded) its agents."""
 
     model: Any
     summary: dict[str, Any]
+    agents: pd.DataFrame | None = None
+
+
+#: the agent table's file in a run directory (``record_agents: true``)
+AGENTS = "agents.parquet"
+#: node attributes copied into the agent table when the network has them
+AGENT_ATTRIBUTES = ("agent_type", "kind", "sector", "level", "region", "system",
+                    "deprivation")
+
+
+class AgentTimes:
+    """The step each agent first became aware and first adopted (-1: not yet), kept by
+    looking at the model's state after every step (0: from the start)."""
+
+    def __init__(self, model: Any) -> None:
+        self.aware = np.where(model.aware, model.steps, -1)
+        self.adopted = np.where(model.adopted, model.steps, -1)
+        step = model.step
+
+        def step_and_record() -> None:
+            step()
+            self.update(model)
+
+        model.step = step_and_record  # run() calls self.step(): every step is seen
+
+    def update(self, model: Any) -> None:
+        for first, now in ((self.aware, model.aware), (self.adopted, model.adopted)):
+            first[(first < 0) & now] = model.steps
+
+    def table(self, model: Any, replicate: int) -> pd.DataFrame:
+        """One row per agent: label, attributes, threshold, champion, the two steps."""
+        nodes = model.network.nodes
+        table = pd.DataFrame({"replicate": replicate, "node": nodes["label"].to_numpy()
+                              if "label" in nodes else np.arange(model.n)})
+        for column in AGENT_ATTRIBUTES:
+            if column in nodes:
+                table[column] = nodes[column].to_numpy()
+        table["threshold"] = np.asarray(model.threshold, dtype=float)
+        table["champion"] = np.asarray(model.champion, dtype=bool)
+        for column, first in (("aware_step", self.aware), ("adopted_step", self.adopted)):
+            table[column] = pd.array(np.where(first >= 0, first, 0), dtype="Int64")
+            table.loc[first < 0, column] = pd.NA
+        return table
 
 
 @dataclass
@@ -135,20 +180,22 @@ class Replicate:
     summary: dict[str, Any]
     timeseries: pd.DataFrame
     groups: pd.DataFrame
+    agents: pd.DataFrame | None = None  # with record_agents: true
 
 
 def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
-                  cache: dict) -> ModelRun:
+                  cache: dict, record_agents: bool = False) -> ModelRun:
     """Build and run one replicate of ``config`` from its replicate ``seed``."""
     net_seed, model_seed = (int(s.generate_state(1)[0])
                             for s in np.random.SeedSequence(seed).spawn(2))
     t0 = time.perf_counter()
     network = replicate_network(config, net_seed, cache)
     model = build_replicate_model(config, network, model_seed, replicate)  # posterior draw
+    times = AgentTimes(model) if record_agents else None
     model.run(config.get("steps"))
     summary = {"replicate": replicate, "seed": seed, **summarise(model),
                **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
-    return ModelRun(model, summary)
+    return ModelRun(model, summary, None if times is None else times.table(model, replicate))
 
 
 def code_version() -> str:
@@ -172,7 +219,7 @@ def baseline_config(config: Mapping[str, Any]) -> dict[str, Any]:
 def baseline_key(config: Mapping[str, Any]) -> str:
     """What the no-lever run of ``config`` depends on (levers, seeds and presentation not)."""
     kept = {k: v for k, v in config.items()
-            if k not in _NOT_IDENTITY and k not in ("levers", "record_agents")}
+            if k not in _NOT_IDENTITY and k != "levers"}
     text = json.dumps([code_version(), kept], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -213,15 +260,25 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and np.isnan(value)
 
 
+def _baseline_folder(value: Path | None | str) -> Path | None:
+    """``"default"``: the project's results/baselines; None: keep baselines in memory only."""
+    if isinstance(value, str) and value == "default":
+        from sim.paths import results_root
+
+        return results_root() / BASELINE_SUBDIR
+    return None if value is None else Path(value)
+
+
 def simulate_replicate(config: Mapping[str, Any], replicate: int, cache: dict | None = None,
-                       baseline_dir: Path | None = BASELINE_DIR) -> Replicate:
+                       baseline_dir: Path | None | str = "default") -> Replicate:
     """Replicate ``replicate`` of a validated config, exactly as ``simulate`` runs it (so a
     caller can run replicates one at a time, e.g. in parallel, and get the same numbers)."""
     from sim.levers import all_off
 
     cache = {} if cache is None else cache
+    baseline_dir = _baseline_folder(baseline_dir)
     seed = replicate_seed(config, replicate)
-    run = run_replicate(config, replicate, seed, cache)
+    run = run_replicate(config, replicate, seed, cache, bool(config.get("record_agents")))
     if all_off(config.get("levers"), config.get("steps")):
         remember_baseline(config, seed, run.summary, baseline_dir)
         base = run.summary
@@ -231,12 +288,14 @@ def simulate_replicate(config: Mapping[str, Any], replicate: int, cache: dict | 
     history.insert(0, "replicate", replicate)
     by_group = outcomes.extend_groups(run.model.history_by_group(), run.model)
     by_group.insert(0, "replicate", replicate)
-    return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group)
+    return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group,
+                     run.agents)
 
 
 def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
     """The run result of a config from its replicates (in replicate order)."""
     groups = pd.concat([r.groups for r in replicates], ignore_index=True)
+    agents = [r.agents for r in replicates if r.agents is not None]
     return RunResult(
         config=config,
         summary=pd.DataFrame([r.summary for r in replicates]),
@@ -244,6 +303,7 @@ def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: floa
         groups=groups,
         runtime_s=runtime_s,
         extra=outcomes.extra(groups),
+        agents=pd.concat(agents, ignore_index=True) if agents else None,
     )
 
 
@@ -261,8 +321,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
     from sim.config import validate
 
     config = validate(to_dict(cfg))
-    if isinstance(baseline_dir, str) and baseline_dir == "default":
-        baseline_dir = BASELINE_DIR
+    baseline_dir = _baseline_folder(baseline_dir)
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     numbers = range(int(config.get("replicates", 1))) if replicates is None else replicates
@@ -276,6 +335,8 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_text(out / io.CONFIG, OmegaConf.to_yaml(OmegaConf.create(result.config)))
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
+    if result.agents is not None:
+        io.write_table(out / AGENTS, result.agents)
     outcomes.write_outputs(result.groups, out, figure=figure)
     if figure:
         from sim.labels import run_title

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import liveness
 from sim import mechanisms as mech
 from sim.levers import Plan, apply_levers
 from sim.model import AdoptionModel
@@ -45,6 +46,7 @@ def plan_world(cfg: Mapping[str, Any], network: Network, seed: int) -> Plan:
     nodes = network.nodes
     kind = model_cfg.get("threshold_kind", "count")
     typed = mech.covered(nodes, m.thresholds)
+    _record_world_reads(nodes, typed, kind)
     plan = Plan(
         network=network,
         seed=seed,
@@ -64,6 +66,45 @@ def plan_world(cfg: Mapping[str, Any], network: Network, seed: int) -> Plan:
     )
     apply_levers(cfg.get("levers"), plan)
     return plan
+
+
+#: node attribute each mechanism acts through (a mechanism is inert where it is missing)
+MECHANISM_ATTRIBUTES = {"coherence": "sector", "alignment": "level",
+                        "deprivation_penalty": "deprivation"}
+#: the behavioural rates of an organisational world (``mech.is_organisational``)
+MECHANISM_RATES = ("adoption_pace", "external_evidence", "awareness_uptake", "lapse_rate",
+                   "additive_framing", "additive_lapse_factor")
+
+
+def _record_world_reads(nodes: Any, typed: np.ndarray, kind: str) -> None:
+    """Report (``sim.liveness``) which model and mechanism keys this world uses: each
+    mechanism acts only where its node attribute exists."""
+    liveness.read("model.threshold_kind", "model.adoption_rate", "model.noise",
+                  "model.spontaneous_rate", "model.lapse_rate", "model.max_steps")
+    if typed.all():
+        liveness.unused("model.threshold", "every node has a per-type threshold from "
+                        "mechanisms.thresholds (use mechanisms=none, or set those)")
+    else:
+        liveness.read("model.threshold")
+    if typed.any():
+        liveness.read("mechanisms.thresholds")
+        if kind == "count":
+            liveness.read("mechanisms.cap_at_reach")
+    else:
+        liveness.unused("mechanisms.thresholds", "no node has an agent_type or kind the "
+                        "per-type thresholds name")
+    liveness.unused("mechanisms.cap_at_reach", "the reach cap applies to per-type count "
+                    "thresholds only")
+    for key, column in MECHANISM_ATTRIBUTES.items():
+        if column in nodes:
+            liveness.read(f"mechanisms.{key}")
+        else:
+            liveness.unused(f"mechanisms.{key}", f"the network has no '{column}' attribute")
+    if "agent_type" in nodes:
+        liveness.read(*(f"mechanisms.{key}" for key in MECHANISM_RATES))
+    for key in MECHANISM_RATES:
+        liveness.unused(f"mechanisms.{key}", "the behavioural rates apply to a world of "
+                        "organisations and leaders (a network with 'agent_type')")
 
 
 def _threshold_argument(plan: Plan) -> Any:
@@ -119,4 +160,5 @@ def build_model(cfg: Mapping[str, Any], network: Network, seed: int) -> Adoption
     )
     model.lever_costs = plan.costs
     model.plan = plan
+    liveness.built()
     return model

@@ -388,6 +388,22 @@ def test_neighbourhood_champions_beat_scattered_ones_for_complex_contagion() -> 
     assert_better(clustered_["final_adoption"], scattered["final_adoption"])
 
 
+@pytest.mark.slow
+def test_at_the_shipped_influence_one_champion_tips_contacts_alone_so_scattering_wins() -> None:
+    """experiments/champion_placement/README.md: with the shipped influence (x2, pacc.yaml)
+    a champion's reinforcement alone meets a threshold of 2, so for its contacts the
+    contagion is simple, and champions spread apart reach more of them than champions
+    grouped in one neighbourhood, whose reinforcement overlaps."""
+    shipped = compose(None, ["levers/champions=pacc"])["levers"]["champions"]["influence"]
+    assert shipped * 1.0 >= 2  # one champion, a tie of weight 1: exposure >= threshold 2
+    common = (*SMALL_ENGLAND, *COMPLEX, "network.key_player_influence=1",
+              "levers.champions.per_system=2", f"levers.champions.influence={shipped}",
+              "steps=100", "replicates=20")
+    clustered_ = simulate(config(*common, "levers.champions.placement=neighbourhood")).summary
+    scattered = simulate(config(*common, "levers.champions.placement=random")).summary
+    assert_better(scattered["final_adoption"], clustered_["final_adoption"])
+
+
 #: England's default mechanisms, a stronger deprivation penalty, two clustered PACCs per ICS
 SEEDED = (*SMALL_ENGLAND, "mechanisms.deprivation_penalty=1.0", "levers.champions.per_system=2",
           "levers.champions.placement=neighbourhood", "levers.champions.influence=2",
@@ -519,3 +535,143 @@ def test_a_53_week_run_pays_53_52_of_a_52_week_run(lever: str) -> None:
     assert cost[52] > 0
     assert cost[53] == pytest.approx(cost[52] * 53 / 52)
     assert cost[1] == pytest.approx(cost[52] / 52)
+
+
+# ------------------------------------------------------------------------------------------
+# config values that cannot change the result are rejected (sim/liveness.py)
+
+from sim import liveness  # noqa: E402
+from sim.config import CONFIG_DIR, check_command_line  # noqa: E402
+from sim.levers import MODULES  # noqa: E402
+from sim.levers import champions as champions_module  # noqa: E402
+from sim.levers import convening as convening_module  # noqa: E402
+from sim.levers import shared_goals as shared_goals_module  # noqa: E402
+
+#: for each lever, the config group that switches it on (its main keys are its DEFAULTS)
+LEVER_ON = {"champions": "pacc", "convening": "wide_bridges", "shared_goals": "inequalities",
+            "data": "enabled", "events": "purposeful"}
+#: five years: long enough for every event of the purposeful schedule, and for a goal's scope
+QUICK_ENGLAND = (*SMALL_ENGLAND, "steps=260", "replicates=1")
+
+
+def _experiment_cases() -> list[tuple[str, str, object, object]]:
+    """(experiment, key, its first and last swept values) for every key every experiment
+    sweeps."""
+    import yaml
+
+    cases = []
+    for path in sorted((CONFIG_DIR / "experiment").glob("*.yaml")):
+        params = yaml.safe_load(path.read_text())["hydra"]["sweeper"]["params"]
+        for key, values in params.items():
+            swept = str(values).split(",")
+            first, second = yaml.safe_load(swept[0]), yaml.safe_load(swept[-1])
+            cases.append((path.stem, key, first, second))
+    return cases
+
+
+#: the value the lever's config group gives (no override)
+ON_CONFIG = "<the lever config's own value>"
+
+
+def _other_value(value: object, choices: Sequence[str] = ()) -> object:
+    """A second value for a lever setting that differs from ``value``."""
+    if isinstance(value, bool):
+        return not value
+    if value is None:
+        return 4  # fade: ties lapse after 4 weeks instead of never
+    if isinstance(value, str):
+        return next(c for c in choices if c not in (value, "none"))
+    if isinstance(value, int):
+        return value + 1
+    return value / 2 if value else 0.5
+
+
+def _lever_cases() -> list[tuple[str, str, object, object]]:
+    cases = []
+    for lever, module in MODULES.items():
+        on = compose(None, [f"levers/{lever}={LEVER_ON[lever]}"])["levers"][lever]
+        choices = {"placement": champions_module.PLACEMENTS,
+                   "strategy": convening_module.STRATEGIES,
+                   "scope": list(shared_goals_module.SCOPES)}
+        for key in module.DEFAULTS:
+            first = on[key]
+            second = [] if key == "schedule" else _other_value(first, choices.get(key, ()))
+            cases.append((f"levers/{lever}={LEVER_ON[lever]}", f"levers.{lever}.{key}",
+                          ON_CONFIG, second))
+    return cases
+
+
+def _overrides(base: str, key: str, value: object) -> list[str]:
+    import json
+
+    chosen = f"experiment={base}" if "=" not in base else base
+    extra = list(QUICK_ENGLAND) if "bridge_width" not in base else ["steps=30", "replicates=2"]
+    return [chosen, *extra, *([] if value == ON_CONFIG else [f"{key}={json.dumps(value)}"])]
+
+
+@pytest.mark.parametrize(("base", "key", "first", "second"),
+                         _experiment_cases() + _lever_cases(),
+                         ids=lambda v: str(v)[:40])
+def test_two_values_of_every_swept_and_main_key_differ_or_are_rejected(
+        base, key, first, second, tmp_path) -> None:
+    runs = []
+    for value in (first, second):
+        overrides = _overrides(base, key, value)
+        cfg = validate(compose(None, overrides))
+        try:
+            liveness.check_config(cfg, overrides)
+        except InputError as err:
+            assert str(err).startswith(f"{key}:"), err
+            return  # rejected: the command says the value does nothing
+        runs.append(simulate(cfg, baseline_dir=tmp_path))
+    a, b = runs
+    same_series = a.timeseries.equals(b.timeseries)
+    same_cost = a.summary["cost"].equals(b.summary["cost"])
+    assert not (same_series and same_cost), f"{key}: {first!r} and {second!r} give one result"
+
+
+INERT = {
+    "threshold-on-england-default-mechanisms": (("network=england", "model.threshold=3"),
+                                                "model.threshold", "per-type threshold"),
+    "width-with-random-convening": (("network=england", "levers/convening=random",
+                                     "levers.convening.width=3"),
+                                    "levers.convening.width", "single ties"),
+    "behavioural-rate-without-agent-types": (("network=ring_lattice", "network.n=200",
+                                              "mechanisms.lapse_rate=0.2"),
+                                             "mechanisms.lapse_rate", "agent_type"),
+    "champion-influence-without-champions": (("network=england", "levers.champions.influence=3"),
+                                             "levers.champions.influence", "per_system is 0"),
+    "experiment-without-multirun": (("experiment=bridge_width",), "experiment", "add -m"),
+}
+
+
+@pytest.mark.parametrize(("args", "key", "why"), INERT.values(), ids=INERT.keys())
+def test_a_value_that_does_nothing_is_a_one_line_error(args, key, why) -> None:
+    with pytest.raises(InputError, match=rf"^{key}: .*{why}") as err:
+        check_command_line([*args, "steps=2"])
+    assert "\n" not in str(err.value)
+
+
+def test_fade_on_a_virtual_event_is_rejected_and_on_an_in_person_one_accepted() -> None:
+    cfg = config(*SMALL_ENGLAND, "steps=60", "levers/events=anhss_2021_22")
+    assert cfg["levers"]["events"]["schedule"][0]["format"] == "virtual"
+    assert cfg["levers"]["events"]["schedule"][1]["format"] == "in_person"
+    with pytest.raises(InputError, match=r"levers.events.schedule\[0\].fade: .*virtual"):
+        liveness.check_config(cfg, ["levers.events.schedule[0].fade=4"])
+    assert liveness.check_config(cfg, ["levers.events.schedule[1].fade=4"]) == []
+
+
+def test_a_key_inert_in_some_jobs_of_a_grid_is_a_warning(capsys) -> None:
+    jobs = check_command_line(["-m", *SMALL_ENGLAND, "steps=2",
+                               "levers.champions.per_system=0,1",
+                               "levers.champions.influence=3"])
+    assert jobs == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        "warning: levers.champions.influence: has no effect in 1 of 2 jobs")
+
+
+def test_a_sweep_over_an_inert_key_is_an_error() -> None:
+    with pytest.raises(InputError, match="^model.threshold: has no effect"):
+        check_command_line(["-m", *SMALL_ENGLAND, "steps=2",
+                            "model.threshold=1,2,3"])

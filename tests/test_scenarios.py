@@ -193,3 +193,43 @@ def test_networkx_config_group_from_the_command_line(tmp_path: Path) -> None:
     assert a["config"]["network"]["m"] == 2 and a["runs"][0]["n_agents"] == 300
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
                                   pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))
+
+
+# ---- agents.parquet: who became aware and adopted when ----------------------------------
+
+
+def test_agent_table_gives_each_agents_first_aware_and_adopted_steps(tmp_path: Path) -> None:
+    from sim.runner import run_job
+
+    cfg = {"network": {"name": "ring_lattice", "n": 60, "k": 2}, "model": {"threshold": 1},
+           "seeding": {"strategy": "nodes", "nodes": [0]}, "steps": 20, "replicates": 2,
+           "record_agents": True, "figure": False}
+    run_job(cfg, tmp_path / "on")
+    agents = pd.read_parquet(tmp_path / "on" / "agents.parquet")
+    assert len(agents) == 2 * 60 and sorted(agents["replicate"].unique()) == [0, 1]
+    one = agents[agents["replicate"] == 0].set_index("node")
+    distance = np.minimum(np.arange(60), 60 - np.arange(60))
+    reached = distance <= 20
+    # a front moving one node a step from node 0: adopted at its distance, aware a step before
+    assert one["adopted_step"][reached].tolist() == distance[reached].tolist()
+    assert one["aware_step"][reached].tolist() == np.maximum(distance - 1, 0)[reached].tolist()
+    assert one["adopted_step"][~reached].isna().all()
+    assert one["aware_step"][distance == 21].tolist() == [20, 20]  # aware, not yet adopted
+    assert one["aware_step"][distance > 21].isna().all()
+    assert (one["threshold"] == 1).all() and not one["champion"].any()
+    run_job({**cfg, "record_agents": False}, tmp_path / "off")
+    assert not (tmp_path / "off" / "agents.parquet").exists()  # off by default
+
+
+def test_agent_table_on_england_has_every_attribute_and_the_champions() -> None:
+    cfg = validate(compose(None, [*SMALL_ENGLAND, "steps=10", "record_agents=true",
+                                  "levers.champions.per_system=1"]))
+    result = simulate(cfg, baseline_dir=None)
+    agents = result.agents
+    assert {"node", "agent_type", "kind", "sector", "level", "region", "system",
+            "deprivation", "threshold", "champion", "aware_step",
+            "adopted_step"} <= set(agents.columns)
+    assert agents["champion"].sum() == 42
+    assert (agents.loc[agents["champion"], "adopted_step"] == 0).all()
+    ever, final = agents["adopted_step"].notna().sum(), result.summary["final_adopted"].iloc[0]
+    assert final <= ever <= final + result.timeseries["lapsed"].sum()  # lapsed adopters count

@@ -41,6 +41,7 @@ import scipy.sparse as sp
 
 from sim.errors import InputError
 from sim.levers.plan import Plan, amount, settings
+from sim.liveness import track, unused
 from sim.model import EPS
 from sim.networks._checks import choice, integer
 
@@ -247,8 +248,9 @@ def is_off(s: Mapping[str, Any]) -> bool:
 
 
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
-    s = check(cfg)
+    s = track(check(cfg), FIELD)  # reports each setting read (sim.liveness)
     if is_off(s):
+        unused(FIELD, f"{FIELD}.per_system is 0: there are no champions")
         return
     rng = plan.rng("champions")
     leader = is_leader(plan)

@@ -40,6 +40,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.levers.plan import STEPS_PER_YEAR, Plan, amount, settings
+from sim.liveness import track, unused
 from sim.model import AdoptionModel
 from sim.networks._checks import choice, integer
 from sim.networks.bridges import bridge, bridge_ties
@@ -128,9 +129,9 @@ class Convenor:
         self.near_size = self.far_size = self.width
         sizes = self.clusters.sizes()
         largest = int(sizes.max(initial=0))
-        if s["width"] > largest:
+        if self.width > largest:
             raise InputError(f"{FIELD}.width: must be <= the largest cluster "
-                             f"({largest} nodes) (got {s['width']})")
+                             f"({largest} nodes) (got {self.width})")
         big = sizes >= self.near_size
         self.far_ok = self.clusters.adjacent & big[None, :]
         self.near_ok = big & self.far_ok.any(axis=1)
@@ -203,7 +204,10 @@ class Convenor:
 
 def bridge_width(s: Mapping[str, Any]) -> int:
     """People on each side of a bridge: ``width``, except random convening's single ties."""
-    return 1 if s["strategy"] == "random" else s["width"]
+    if s["strategy"] == "random":
+        unused(f"{FIELD}.width", "strategy random builds single ties (width 1)")
+        return 1
+    return s["width"]
 
 
 def bridges_per_year(s: Mapping[str, Any]) -> int:
@@ -220,9 +224,12 @@ def is_off(s: Mapping[str, Any]) -> bool:
 
 
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
-    s = check(cfg)
+    s = track(check(cfg), FIELD)  # reports each setting read (sim.liveness)
     if s["strategy"] == "none" or s["budget"] == 0.0:
+        unused(FIELD, f"{FIELD}.budget is 0 (or the strategy none): no tie is built")
         return
     convenor = Convenor(s, plan)  # checks the width against the network even if unaffordable
-    if not is_off(s):
+    if is_off(s):
+        unused(FIELD, f"{FIELD}.budget buys less than one bridge a year: no tie is built")
+    else:
         plan.interventions.append(convenor)

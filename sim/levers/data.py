@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.levers.plan import Plan, amount, settings
+from sim.liveness import track, unused
 from sim.mechanisms import raise_towards_one
 from sim.networks._checks import number
 
@@ -53,8 +54,9 @@ def is_off(s: Mapping[str, Any]) -> bool:
 
 
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
-    s = check(cfg)
+    s = track(check(cfg), FIELD)  # reports each setting read (sim.liveness)
     if is_off(s):
+        unused(FIELD, f"{FIELD}.share is 0: no organisation has data capability")
         return
     mask, n_orgs = capable_nodes(plan, s["share"])
     plan.threshold_reduction = raise_towards_one(plan.threshold_reduction,

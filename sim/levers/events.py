@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.levers.plan import Plan, amount, settings
+from sim.liveness import track, unused
 from sim.model import AdoptionModel
 from sim.networks._checks import choice, integer, number
 
@@ -147,18 +148,28 @@ class Event:
 
     def __init__(self, e: dict[str, Any], index: int, plan: Plan,
                  columns: Mapping[str, np.ndarray] | None = None) -> None:
-        self.e = e
-        self.plan = plan
         self.field = f"{FIELD}.schedule[{index}]"
-        self.pools = audience_pools(plan.network.nodes, e["audience"], e["region"], self.field,
+        self.e = e = track(e, self.field)  # reports each setting read (sim.liveness)
+        self.plan = plan
+        self.audience = e["audience"]
+        self.pools = audience_pools(plan.network.nodes, self.audience, e["region"], self.field,
                                     columns)
+        # what the run will use, read now, and only where it has an effect
+        self.step, self.size, self.clarity, self.cost = (e[k] for k in
+                                                         ("step", "size", "clarity", "cost"))
+        self.in_person = e["format"] == "in_person"
+        if self.in_person:
+            self.table_size, self.fade = e["table_size"], e["fade"]
+        else:
+            for key in ("table_size", "fade"):
+                unused(f"{self.field}.{key}", "a virtual event builds no ties")
         self.rng = plan.rng(f"events[{index}]")
         self.attendees = np.empty(0, dtype=np.int64)
 
     def draw_attendees(self) -> np.ndarray:
         chosen: list[np.ndarray] = []
         taken = np.zeros(self.plan.network.n, dtype=bool)  # nobody takes two seats
-        for key, seats in apportion(self.e["size"], self.e["audience"]).items():
+        for key, seats in apportion(self.size, self.audience).items():
             pool = self.pools[key]
             pool = pool[~taken[pool]]
             picked = self.rng.choice(pool, size=min(seats, pool.size), replace=False)
@@ -167,19 +178,18 @@ class Event:
         return np.concatenate(chosen).astype(np.int64) if chosen else np.empty(0, np.int64)
 
     def __call__(self, model: AdoptionModel) -> None:
-        e = self.e
-        if model.steps != e["step"]:
+        if model.steps != self.step:
             return
         self.attendees = attendees = self.draw_attendees()
-        model.make_aware(attendees[self.rng.random(attendees.size) < e["clarity"]])
-        if e["format"] == "in_person" and attendees.size > 1:
+        model.make_aware(attendees[self.rng.random(attendees.size) < self.clarity])
+        if self.in_person and attendees.size > 1:
             seated = self.rng.permutation(attendees)
-            tables = np.array_split(seated, int(np.ceil(seated.size / e["table_size"])))
+            tables = np.array_split(seated, int(np.ceil(seated.size / self.table_size)))
             pairs = [np.triu_indices(t.size, k=1) for t in tables]
             u = np.concatenate([t[i] for t, (i, _) in zip(tables, pairs, strict=True)])
             v = np.concatenate([t[j] for t, (_, j) in zip(tables, pairs, strict=True)])
-            model.add_ties(u, v, lifetime=e["fade"])
-        self.plan.charge(model, "events", e["cost"])
+            model.add_ties(u, v, lifetime=self.fade)
+        self.plan.charge(model, "events", self.cost)
 
 
 def is_off(s: Mapping[str, Any]) -> bool:

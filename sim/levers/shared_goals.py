@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.levers.plan import Plan, amount, flag, settings
+from sim.liveness import track, unused
 from sim.mechanisms import raise_towards_one
 from sim.networks._checks import choice, number
 
@@ -65,13 +66,17 @@ def is_off(s: Mapping[str, Any]) -> bool:
 
 
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
-    s = check(cfg)
+    s = track(check(cfg), FIELD)  # reports each setting read (sim.liveness)
     strength = s["strength"]
     if is_off(s):
+        unused(FIELD, f"{FIELD}.strength is 0: there is no shared goal")
         return
     mask = in_scope(plan.network.nodes, s["scope"])
     plan.coherence = raise_towards_one(plan.coherence, strength, mask)
     plan.alignment = raise_towards_one(plan.alignment, strength, mask)
-    if s["inequalities_focus"]:
+    if plan.deprivation_penalty == 0.0:
+        unused(f"{FIELD}.inequalities_focus", "there is no deprivation penalty to remove "
+               "(no 'deprivation' attribute, or mechanisms.deprivation_penalty is 0)")
+    elif s["inequalities_focus"]:
         plan.penalty_offset = raise_towards_one(plan.penalty_offset, strength, mask)
     plan.charge_yearly("shared_goals", s["cost_per_year"])
