@@ -142,7 +142,7 @@ def _texts(rc, cls):
     return [w.children[0] for w in rc.find(v.Html, class_=cls).widgets]
 
 
-def _wait(predicate, timeout=120.0):
+def _wait(predicate, timeout=400.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
