@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,11 +16,22 @@ pytest.importorskip("solara")
 
 from sim.explore import scenario as sc  # noqa: E402
 
-#: a small England (about 600 agents) and a short horizon: seconds, not minutes
-SMALL = ("network.nhs_trusts_per_system=1", "network.pcns_per_system=2",
-         "network.local_authorities_per_system=1", "network.leisure_providers_per_system=1",
-         "network.vcs_organisations_per_system=1", "network.community_groups_per_system=1",
-         "steps=130")
+
+def _small_england() -> tuple[str, ...]:
+    """A small synthetic England (about 600 agents) and a short horizon: seconds, not
+    minutes. The synthetic generator is ``network=england_synthetic`` where the real England
+    has taken the name ``england``."""
+    from sim.config import CONFIG_DIR
+
+    synthetic = (Path(CONFIG_DIR) / "network" / "england_synthetic.yaml").is_file()
+    return (*(["network=england_synthetic"] if synthetic else []),
+            "network.nhs_trusts_per_system=1", "network.pcns_per_system=2",
+            "network.local_authorities_per_system=1", "network.leisure_providers_per_system=1",
+            "network.vcs_organisations_per_system=1", "network.community_groups_per_system=1",
+            "steps=130")
+
+
+SMALL = _small_england()
 
 
 def small(scenario: str = "recommended", **levers) -> sc.Settings:
@@ -142,7 +154,7 @@ def _texts(rc, cls):
     return [w.children[0] for w in rc.find(v.Html, class_=cls).widgets]
 
 
-def _wait(predicate, timeout=120.0):
+def _wait(predicate, timeout=400.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

@@ -270,11 +270,32 @@ def command_line(settings: Settings) -> str:
 # planned costs: what the levers' own cost models charge over the run (£k)
 
 
-def years_charged(steps: int | None) -> float:
-    """Years of running costs the run pays: they are charged pro rata each week
-    (``sim.levers.plan.Plan.yearly_charges``), so a part year pays its part."""
-    steps = STEPS_PER_YEAR if steps is None else int(steps)
-    return steps / STEPS_PER_YEAR
+def running_costs(annual: Mapping[str, float], steps: int | None) -> dict[str, float]:
+    """What each lever's yearly running cost adds up to over the run, charged by the plan's
+    own rule (``Plan.yearly_charges``) on a stand-in for the model, step by step."""
+    from sim.levers.plan import Plan
+
+    ledger = SimpleNamespace(annual_costs={k: v for k, v in annual.items() if v > 0},
+                             costs=dict.fromkeys(annual, 0.0))
+    ledger.charge = lambda model, lever, amount: Plan.charge(ledger, model, lever, amount)
+    charge = Plan.yearly_charges(ledger)
+    model = SimpleNamespace(steps=0, add_cost=lambda amount: None)
+    for step in range(1, (STEPS_PER_YEAR if steps is None else int(steps)) + 1):
+        model.steps = step  # what an intervention sees during step `step` (1-based)
+        if charge is not None:
+            charge(model)
+    return ledger.costs
+
+
+def _convening_shape(s: Mapping[str, Any]) -> tuple[int, int]:
+    """(bridges a year, ties per bridge) as the convening lever computes them. Newer
+    versions of the lever say so themselves (``bridges_per_year``); before that a bridge
+    of ``width`` ties (1 for random convening) came out of ``floor(budget / cost_per_tie)``."""
+    if hasattr(convening, "bridges_per_year"):
+        return (convening.bridges_per_year(s),
+                convening.bridge_ties(convening.bridge_width(s)))
+    width = 1 if s["strategy"] == "random" else s["width"]
+    return int(math.floor(s["budget"] / s["cost_per_tie"] + 1e-9)) // width, width
 
 
 def bridges_built(per_year: int, rounds: int, steps: int | None) -> int:
@@ -293,28 +314,27 @@ def planned_costs(config: Mapping[str, Any], n_systems: int, n_organisations: in
     per ICS, data capability per organisation).
     """
     levers = config.get("levers") or {}
-    years = years_charged(config.get("steps"))
     conv = convening.check(levers.get("convening"))
     if conv["strategy"] == "none" or conv["budget"] == 0.0:
         convening_cost = 0.0
     else:
-        width = 1 if conv["strategy"] == "random" else conv["width"]
-        bridges = int(math.floor(conv["budget"] / conv["cost_per_tie"] + 1e-9)) // width
+        bridges, ties = _convening_shape(conv)
         built = bridges_built(bridges, conv["rounds_per_year"], config.get("steps"))
-        convening_cost = built * width * conv["cost_per_tie"]
+        convening_cost = built * ties * conv["cost_per_tie"]
     champ = champions.check(levers.get("champions"))
     goal = shared_goals.check(levers.get("shared_goals"))
     data = data_lever.check(levers.get("data"))
     steps = config.get("steps")
     schedule = [events.check_event(e, "e", steps)
                 for e in (levers.get("events") or {}).get("schedule", [])]
-    return {
-        "convening": convening_cost,
-        "champions": champ["per_system"] * n_systems * champ["cost_per_champion_year"] * years,
-        "shared_goals": goal["cost_per_year"] * years if goal["strength"] > 0 else 0.0,
-        "events": float(sum(e["cost"] for e in schedule)),
-        "data": round(data["share"] * n_organisations) * data["cost_per_org_year"] * years,
-    }
+    running = running_costs({
+        "champions": champ["per_system"] * n_systems * champ["cost_per_champion_year"],
+        "shared_goals": goal["cost_per_year"] if goal["strength"] > 0 else 0.0,
+        "data": round(data["share"] * n_organisations) * data["cost_per_org_year"],
+    }, steps)
+    return {"convening": convening_cost, "champions": running["champions"],
+            "shared_goals": running["shared_goals"],
+            "events": float(sum(e["cost"] for e in schedule)), "data": running["data"]}
 
 
 @dataclass(frozen=True)
