@@ -1,9 +1,15 @@
 """pasim: complex contagion of physical-activity practice across England's health system."""
 
-from sim.agents import Leader, Organisation
-from sim.errors import InputError
-from sim.model import AdoptionModel
-from sim.network import Network
+import warnings
+
+# Mesa imports tqdm.auto for a batch runner pasim never uses; in a notebook without
+# ipywidgets that import warns "IProgress not found" on every kernel start. Not ours to act on.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+from sim.agents import Leader, Organisation  # noqa: E402
+from sim.errors import InputError  # noqa: E402
+from sim.model import AdoptionModel  # noqa: E402
+from sim.network import Network  # noqa: E402
 
 __all__ = ["AdoptionModel", "InputError", "Leader", "Network", "Organisation", "simulate"]
 

@@ -2,12 +2,14 @@
 
 Jobs may run in other processes (joblib), on other machines (SLURM, Ray) or in this process
 (the basic launcher), so progress travels through the one thing they all share, the sweep
-directory: each job drops a marker file in ``<sweep>/.progress/`` when it starts and when it
-ends (``<num>.running`` -> ``<num>.done`` | ``.skipped`` | ``.failed``). A thread in the
-parent counts them twice a second and drives a tqdm bar on stderr: jobs done out of the
-jobs to run, how many are running, how many failed, and the time left. Jobs skipped because
-an earlier (interrupted) sweep finished them are taken off the total, so the time left is
-for the work still to do.
+directory: each job drops a marker file in ``<sweep>/.progress/<command>/`` when it starts
+and when it ends (``<num>.running`` -> ``<num>.done`` | ``.skipped`` | ``.elsewhere`` |
+``.failed``). ``<command>`` is a token of the command that launched the job, so two commands
+sweeping into one directory at once each count their own jobs. A thread in the parent counts
+them twice a second and drives a tqdm bar on stderr: jobs finished out of all the sweep's
+jobs, how many are running, how many failed, how many were skipped (finished by an earlier,
+interrupted run of the command) and how many another command running the same sweep ran
+while this one waited (``elsewhere``), and the time left.
 
 When every job has returned, ``on_multirun_end`` collates the sweep (``sim.sweep.collate``),
 prints where the tables are and one line per distinct error, and exits with status 1 if any
@@ -16,8 +18,12 @@ job failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import secrets
 import shutil
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -30,8 +36,11 @@ from omegaconf import DictConfig
 
 from sim import results as io
 
+#: what a sweep job returns (``sim.cli``) when another command ran it while this one waited
+RAN_ELSEWHERE = "ran-elsewhere"
+
 PROGRESS_DIR = ".progress"
-STATES = ("running", "done", "skipped", "failed")
+STATES = ("running", "done", "skipped", "elsewhere", "failed")
 
 #: loggers that list every job in the parent (one line per job); the bar replaces them
 _JOB_LISTING_LOGGERS = ("hydra_plugins", "hydra._internal.core_plugins.basic_launcher")
@@ -58,10 +67,15 @@ def _in_sweep(config: DictConfig) -> bool:
     return config.hydra.mode == RunMode.MULTIRUN
 
 
-def _mark(config: DictConfig, state: str) -> None:
+def plural(count: int, noun: str) -> str:
+    """``1 job``, ``2 jobs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _mark(config: DictConfig, token: str, state: str) -> None:
     """Record a job's state for the parent's progress bar: the new state's marker first, then
     the old one removed (at worst a job is counted twice for an instant, never lost)."""
-    folder = Path(str(config.hydra.sweep.dir)) / PROGRESS_DIR
+    folder = Path(str(config.hydra.sweep.dir)) / PROGRESS_DIR / token
     folder.mkdir(parents=True, exist_ok=True)
     num = config.hydra.job.num
     target = folder / f"{num}.{state}"
@@ -78,19 +92,20 @@ class SweepProgress(Callback):
         collate: collate the sweep into ``runs.parquet`` and ``timeseries.parquet`` at the end.
     """
 
-    def __init__(self, poll_s: float = 0.5, collate: bool = True) -> None:
+    def __init__(self, poll_s: float = 0.5, collate: bool = True, token: str = "") -> None:
         self.poll_s = poll_s
         self.collate = collate
+        self.token = token or "shared"
         self._sweep_dir: Path | None = None
         self._bar: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._skipped = 0
         self._tty = False
 
     def __getstate__(self) -> dict[str, Any]:
-        """Jobs in other processes get the settings, never the parent's bar or thread."""
-        return {"poll_s": self.poll_s, "collate": self.collate}
+        """Jobs in other processes get the settings and the command's token, never the
+        parent's bar or thread."""
+        return {"poll_s": self.poll_s, "collate": self.collate, "token": self.token}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)
@@ -98,9 +113,9 @@ class SweepProgress(Callback):
     # -- in the parent ------------------------------------------------------------------
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self._sweep_dir = Path(str(config.hydra.sweep.dir))
-        folder = self._sweep_dir / PROGRESS_DIR
-        shutil.rmtree(folder, ignore_errors=True)  # markers of an earlier, interrupted sweep
-        folder.mkdir(parents=True, exist_ok=True)
+        self.token = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        _remove_dead_commands(self._sweep_dir / PROGRESS_DIR)
+        (self._sweep_dir / PROGRESS_DIR / self.token).mkdir(parents=True, exist_ok=True)
         if not config.get("progress", True):
             return
         from tqdm import tqdm
@@ -117,7 +132,7 @@ class SweepProgress(Callback):
 
     def _counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
-        folder = self._sweep_dir / PROGRESS_DIR if self._sweep_dir else None
+        folder = self._sweep_dir / PROGRESS_DIR / self.token if self._sweep_dir else None
         if folder is None or not folder.is_dir():
             return counts
         for entry in folder.iterdir():
@@ -129,12 +144,12 @@ class SweepProgress(Callback):
     def _refresh(self) -> None:
         counts = self._counts()
         bar = self._bar
-        if bar.total is not None and counts["skipped"] != self._skipped:
-            bar.total -= counts["skipped"] - self._skipped  # already done: not work to do
-            self._skipped = counts["skipped"]
-        finished = counts["done"] + counts["failed"]
-        bar.set_postfix(running=counts["running"], failed=counts["failed"],
-                        skipped=counts["skipped"], refresh=False)
+        finished = counts["done"] + counts["failed"] + counts["skipped"] + counts["elsewhere"]
+        postfix = {"running": counts["running"], "failed": counts["failed"],
+                   "skipped": counts["skipped"]}
+        if counts["elsewhere"]:
+            postfix["elsewhere"] = counts["elsewhere"]
+        bar.set_postfix(postfix, refresh=False)
         if finished > bar.n:
             bar.update(finished - bar.n)
         elif self._tty:  # running count and elapsed time move even when no job finishes
@@ -152,7 +167,7 @@ class SweepProgress(Callback):
             self._bar.refresh()  # the final state, whatever the interval
             self._bar.close()
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        shutil.rmtree(sweep_dir / PROGRESS_DIR, ignore_errors=True)
+        _remove_markers(sweep_dir / PROGRESS_DIR, self.token)
         if not self.collate:
             return
         from sim.sweep import RUNS, collate, manifest
@@ -165,8 +180,9 @@ class SweepProgress(Callback):
                   file=sys.stderr)
             sys.exit(1)
         info = manifest(sweep_dir)
-        print(f"pasim: {info['jobs']} jobs, {info['rows']} rows ({info['ok']} jobs ok, "
-              f"{info['failed']} failed) -> {sweep_dir / RUNS}", file=sys.stderr)
+        print(f"pasim: {plural(info['jobs'], 'job')}, {plural(info['rows'], 'row')} "
+              f"({info['ok']} ok, {info['failed']} failed) -> {sweep_dir / RUNS}",
+              file=sys.stderr)
         for error in info["errors"]:
             print(f"error: {error}", file=sys.stderr)
         if info["failed"]:
@@ -176,7 +192,7 @@ class SweepProgress(Callback):
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         if not _in_sweep(config):
             return
-        _mark(config, "running")
+        _mark(config, self.token, "running")
         if config.get("progress", True):  # the bar reports jobs; keep their INFO lines in
             for handler in logging.getLogger().handlers:  # the job's log file only
                 if type(handler) is logging.StreamHandler:
@@ -191,6 +207,38 @@ class SweepProgress(Callback):
             state = "failed"
         elif job_return is not None and job_return.return_value is None:
             state = "skipped"  # sim.cli returns None for a job found already complete
+        elif job_return is not None and job_return.return_value == RAN_ELSEWHERE:
+            state = "elsewhere"
         else:
             state = "done"
-        _mark(config, state)
+        _mark(config, self.token, state)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def _remove_dead_commands(folder: Path) -> None:
+    """Markers of earlier commands on this machine that were killed before they tidied up."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if not entry.is_dir():  # a marker of the older, one-folder layout
+            entry.unlink(missing_ok=True)
+            continue
+        host, _, pid = entry.name.rpartition("-")[0].rpartition("-")
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _remove_markers(folder: Path, token: str) -> None:
+    """This command's markers, and the folder once no other command's are left in it."""
+    shutil.rmtree(folder / token, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another command's markers are still in it
+        folder.rmdir()

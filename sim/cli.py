@@ -21,8 +21,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import results
+from sim.callbacks import RAN_ELSEWHERE
 from sim.config import CONFIG_DIR, check_command_line
 from sim.errors import InputError
+from sim.paths import JobClaim, register_resolvers
 
 log = logging.getLogger("pasim")
 
@@ -30,6 +32,9 @@ log = logging.getLogger("pasim")
 # name; Hydra 1.3 then also checks it against the plugin's schema and warns that this check
 # is deprecated. The files are complete without it, so the warning is noise.
 warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema")
+
+register_resolvers()  # configs/config.yaml names its results folders through sim.paths
+
 
 
 def _quiet_libraries() -> None:
@@ -56,29 +61,51 @@ def _record_failure(out_dir: Path, cfg: DictConfig, overrides: list[str],
     return None
 
 
+def _claim(out_dir: Path, in_sweep: bool) -> tuple[JobClaim, bool]:
+    """Own the job directory before touching it. A sweep job another live command is running
+    (the same sweep started twice) is waited for, not run again; a single run refuses a
+    directory another run is writing. Returns the claim and whether we waited."""
+    claim = JobClaim(out_dir)
+    waited = False
+    while not claim.acquire():
+        owner = claim.owner()
+        if not in_sweep:
+            print(f"error: hydra.run.dir: {out_dir} is being written by another run (pid "
+                  f"{owner.get('pid')} on {owner.get('host')}); choose another directory",
+                  file=sys.stderr)
+            sys.exit(2)
+        log.info("%s is being run by pid %s on %s; waiting for it", out_dir,
+                 owner.get("pid"), owner.get("host"))
+        claim.wait()
+        waited = True
+    return claim, waited
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def _app(cfg: DictConfig) -> float | None:
+def _app(cfg: DictConfig) -> float | str | None:
     from sim.runner import run_job
 
     _quiet_libraries()
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
-    if in_sweep:
-        results.clear_failure(out_dir)
-    try:
-        result = run_job(cfg, out_dir)
-    except Exception as err:
-        if in_sweep:  # record it in the sweep table; the other jobs carry on
-            return _record_failure(out_dir, cfg, list(hydra_cfg.overrides.task), err)
-        if not isinstance(err, InputError):
-            raise
-        _discard(out_dir)
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    claim, waited = _claim(out_dir, in_sweep)
+    with claim:
+        if in_sweep and not (waited and results.is_complete(out_dir)):
+            results.clear_failure(out_dir)
+        try:
+            result = run_job(cfg, out_dir)
+        except Exception as err:
+            if in_sweep:  # record it in the sweep table; the other jobs carry on
+                return _record_failure(out_dir, cfg, list(hydra_cfg.overrides.task), err)
+            if not isinstance(err, InputError):
+                raise
+            _discard(out_dir)
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
     if result is None:
         log.info("already complete, skipped: %s", out_dir)
-        return None
+        return RAN_ELSEWHERE if waited else None
     mean = result.summary_record()["mean"]
     log.info("final adoption %.3f, steps to 50%% %s -> %s", mean["final_adoption"],
              mean.get("steps_to_50"), out_dir)

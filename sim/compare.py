@@ -7,8 +7,10 @@
 Every other argument is a Hydra override shared by all scenarios. The scenarios run in this
 process (Hydra's compose API, no job per run), each with the same base seed, so replicate r
 of every scenario shares its random draws up to where the levers change the world
-(common random numbers): differences are paired, and "extra adopters" is the median of the
-per-replicate differences from the first scenario.
+(common random numbers). Every run also reports its effect against the matched no-lever run
+of the same replicate seed (``sim.metrics.effect``): "extra adopters" is the median of those
+paired differences and "£k per extra adopter" the mean extra cost over the mean extra
+adopters (``sim.metrics.pooled_effect``; "–" when the levers gained no adopter).
 
 Writes ``comparison.csv`` and ``comparison.md`` (the table), ``replicates.csv`` (every run's
 summary) and ``comparison.png`` (adoption curves with 10-90 % bands, overall and by sector)
@@ -89,24 +91,27 @@ def _quantiles(values: pd.Series) -> tuple[float, float, float]:
 
 
 def comparison_table(summaries: pd.DataFrame) -> pd.DataFrame:
-    """One row per scenario: medians and 10-90 % ranges over replicates, paired gains, cost."""
+    """One row per scenario: medians and 10-90 % ranges over replicates, and the effect
+    against the matched no-lever run of each replicate (``sim.metrics.pooled_effect``: the
+    same definition every command reports)."""
+    from sim.metrics import pooled_effect
+
     order = list(dict.fromkeys(summaries["scenario"]))
-    first = summaries[summaries["scenario"] == order[0]].set_index("replicate")
     rows = []
     for name in order:
         runs = summaries[summaries["scenario"] == name].set_index("replicate")
-        row: dict[str, float | int | str] = {"scenario": name, "replicates": len(runs)}
+        row: dict[str, float | int | str | None] = {"scenario": name, "replicates": len(runs)}
         for column in ("final_adoption", "steps_to_50", "equity_gap", "cost",
-                       "cost_per_adopter", "systems_past_50"):
+                       "cost_per_new_adopter", "systems_past_50", "extra_adopters",
+                       "weeks_gained_to_50"):
             mid, lo, hi = _quantiles(runs[column]) if column in runs else (np.nan,) * 3
             row.update({f"{column}_median": mid, f"{column}_p10": lo, f"{column}_p90": hi})
         row["reached_50"] = int(runs["steps_to_50"].notna().sum())
-        extra = (runs["final_adopted"] - first["final_adopted"]).dropna()
-        extra_cost = (runs["cost"] - first["cost"]).dropna()
-        row["extra_adopters_median"] = float(extra.median())
-        gain = extra.median()
-        row["cost_per_extra_adopter"] = (float(extra_cost.median() / gain) if gain > 0
-                                         else np.nan)
+        pooled = pooled_effect(runs)
+        row["extra_adopters_mean"] = pooled["extra_adopters"]
+        row["extra_cost_mean"] = pooled["extra_cost"]
+        row["cost_per_extra_adopter"] = (np.nan if pooled["cost_per_extra_adopter"] is None
+                                         else pooled["cost_per_extra_adopter"])
         row["runtime_s_mean"] = float(runs["runtime_s"].mean())
         rows.append(row)
     return pd.DataFrame(rows)
@@ -133,12 +138,13 @@ def markdown(table: pd.DataFrame, n_agents: int) -> str:
             f"| {r['scenario']} | {_range(r, 'final_adoption', '{:.0f} %', 100)} | {weeks} | "
             f"{_range(r, 'equity_gap', '{:+.0f} pp', 100)} | "
             f"{_range(r, 'systems_past_50', '{:.0f}')} | {_range(r, 'cost', '{:,.0f}')} | "
-            f"{r['extra_adopters_median']:+.0f} | {cper} |")
+            f"{_range(r, 'extra_adopters', '{:+.0f}')} | {cper} |")
     reps = int(table["replicates"].iloc[0])
     lines.append("")
     lines.append(f"Medians over {reps} paired replicates (10–90 % range in brackets), "
-                 f"{n_agents:,} agents. Extra adopters and cost per extra adopter are "
-                 f"against {table['scenario'].iloc[0]} (£k, units of the lever configs).")
+                 f"{n_agents:,} agents. Extra adopters and cost per extra adopter (mean extra "
+                 "cost / mean extra adopters, £k in the units of the lever configs) are "
+                 "against the matched run with every lever off.")
     return "\n".join(lines) + "\n"
 
 
@@ -218,13 +224,27 @@ def run(scenarios: Sequence[str], overrides: Sequence[str],
     return table, out
 
 
+#: flags that ask for the usage instead of a comparison
+HELP_FLAGS = ("-h", "--help")
+
+
+def usage() -> str:
+    """``pasim-compare --help``: the module's own description of the command."""
+    return "usage: pasim-compare [scenario=a,b,...] [out=DIR] [key=value ...]\n\n" + \
+        __doc__.split("\n", 1)[1].strip("\n") + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point ``pasim-compare``."""
     from sim.cli import _quiet_libraries
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in HELP_FLAGS for a in args):
+        print(usage(), end="")
+        return
     _quiet_libraries()
     try:
-        scenarios, overrides, out = parse_args(sys.argv[1:] if argv is None else argv)
+        scenarios, overrides, out = parse_args(args)
         run(scenarios, overrides, out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)

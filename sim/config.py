@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.paths import NAME_ALLOWED, is_safe_name
 
 #: the repository's Hydra configs (the package is installed editable from the repository)
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -123,8 +125,16 @@ def names(**kw: bool) -> Rule:
                 and all(isinstance(x, str) for x in v), **kw)
 
 
+#: seeds fit a signed 64-bit integer: collated tables, Parquet and NumPy keep them exactly
+MAX_SEED = 2**63 - 1
+
+#: bounds on how much work one command may ask for (a typo of 10^20 replicates should be an
+#: error, not a run that never ends); far above anything a study needs
+MAX_REPLICATES = 100_000
+MAX_STEPS = 1_000_000
+
 PROBABILITY = number(0.0, 1.0)
-NETWORK_SEED = integer(0, nullable=True)
+NETWORK_SEED = integer(0, MAX_SEED, nullable=True)
 
 
 def _model_rules() -> dict[str, Rule]:
@@ -132,14 +142,15 @@ def _model_rules() -> dict[str, Rule]:
     from sim.thresholds import THRESHOLD_KINDS
 
     return {
-        "seed": integer(0),
-        "replicates": integer(1),
-        "steps": integer(0, nullable=True),
+        "seed": integer(0, MAX_SEED),
+        "replicates": integer(1, MAX_REPLICATES),
+        "steps": integer(0, MAX_STEPS, nullable=True),
         "seed_includes_params": boolean(),
         "figure": boolean(),
         "progress": boolean(),
-        "name": text(),
-        "title": Rule("a string", lambda v: isinstance(v, str), nullable=True),
+        "name": Rule(NAME_ALLOWED, is_safe_name),
+        "title": Rule("a string or a number", lambda v: isinstance(v, str) or _is_number(v),
+                      nullable=True),
         "track": names(nullable=True),
         "network.name": text(required=True),
         # model.threshold: a number, per-node list or distribution; see _threshold below
@@ -150,7 +161,7 @@ def _model_rules() -> dict[str, Rule]:
         "model.noise": PROBABILITY,
         "model.spontaneous_rate": PROBABILITY,
         "model.lapse_rate": PROBABILITY,
-        "model.max_steps": integer(1),
+        "model.max_steps": integer(1, MAX_STEPS),
         "seeding.strategy": one_of("none", *STRATEGIES),
     }
 
@@ -284,6 +295,31 @@ def _unknown_model_keys(cfg: Mapping[str, Any]) -> None:
         raise InputError(f"model.{unknown[0]}: unknown key; model has: {', '.join(MODEL_KEYS)}")
 
 
+#: config groups of the top level (each checks its own keys)
+GROUPS = ("network", "model", "seeding", "mechanisms", "levers")
+
+
+def top_level_keys() -> tuple[str, ...]:
+    """Every key the top level may hold: the groups, the keys with a rule, and whatever
+    ``config.yaml`` itself defines (so a key added there is known without a second list)."""
+    keys = [*GROUPS, *(k for k in RULES if "." not in k)]
+    path = Path(CONFIG_DIR) / "config.yaml"
+    if path.is_file():
+        from omegaconf import OmegaConf
+
+        keys += [str(k) for k in OmegaConf.load(path) if k not in ("defaults", "hydra")]
+    return tuple(dict.fromkeys(keys))
+
+
+@cross_rule
+def _unknown_top_level_keys(cfg: Mapping[str, Any]) -> None:
+    """``+replicats=5`` adds a key nothing reads: a typo, not a setting."""
+    known = top_level_keys()
+    unknown = sorted(set(cfg) - set(known) - {"hydra"})
+    if unknown:
+        raise InputError(f"{unknown[0]}: unknown key; the config has: {', '.join(known)}")
+
+
 @cross_rule
 def _ring_degree(cfg: Mapping[str, Any]) -> None:
     net = cfg["network"]
@@ -382,6 +418,7 @@ def _seeding(cfg: Mapping[str, Any]) -> None:
         nodes = seeding.get("nodes")
         if not isinstance(nodes, list | tuple):
             raise InputError(f"seeding.nodes: must be a list of node labels (got {nodes!r})")
+        _no_repeats("seeding.nodes", nodes)
         if n is not None and len(nodes) > n:
             raise InputError(f"seeding.nodes: {len(nodes)} initial adopters but the network "
                              f"has only {n} nodes")
@@ -390,6 +427,52 @@ def _seeding(cfg: Mapping[str, Any]) -> None:
                 integer(0, n - 1).check(f"seeding.nodes[{i}]", node)
     elif strategy == "neighbourhood" and seeding.get("node") is not None and _integer_labels(cfg):
         integer(0, n - 1).check("seeding.node", seeding["node"])
+
+
+def _no_repeats(key: str, values: Sequence[Any]) -> None:
+    """A list of distinct items (a repeat is a typo; silently dropping it hides one)."""
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        ident = json.dumps(value, sort_keys=True, default=str)
+        if ident in seen:
+            raise InputError(f"{key}[{i}]: {value!r} is listed twice; list each node once")
+        seen.add(ident)
+
+
+def check_events_fit(cfg: Mapping[str, Any], n: int) -> None:
+    """No event seats more people than the network holds (``n`` agents)."""
+    levers = cfg.get("levers") or {}
+    events = levers.get("events") if isinstance(levers, Mapping) else None
+    schedule = events.get("schedule") if isinstance(events, Mapping) else None
+    for i, event in enumerate(schedule or []):
+        size = event.get("size") if isinstance(event, Mapping) else None
+        if _is_int(size) and size > n:
+            raise InputError(f"levers.events.schedule[{i}].size: must be at most the {n} "
+                             f"agents of the network (got {size})")
+
+
+@cross_rule
+def _events_inside_network(cfg: Mapping[str, Any]) -> None:
+    n = node_count(cfg)
+    if _is_int(n):
+        check_events_fit(cfg, n)
+
+
+@cross_rule
+def _fits_in_memory(cfg: Mapping[str, Any]) -> None:
+    """Refuse a network that cannot fit before trying to build it (a MemoryError minutes in,
+    or the machine swapping, is worse than one line now)."""
+    from sim.resources import available_memory, estimate_network_memory, format_bytes
+
+    estimate = estimate_network_memory(cfg["network"])
+    if estimate is None:
+        return
+    need, keys = estimate
+    available = available_memory()
+    if available is not None and need > available:
+        raise InputError(f"{', '.join(keys)}: this network needs about {format_bytes(need)} "
+                         f"of memory, more than the {format_bytes(available)} available on "
+                         f"this machine; choose a smaller {keys[0]}")
 
 
 @cross_rule
@@ -448,6 +531,7 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
     if config["network"].get("seed", 0) is None:  # any seed will do: build it once per sweep
         config = {**config, "network": {**config["network"], "seed": 0}}
     network = replicate_network(config, 0, cache)
+    check_events_fit(config, network.n)
     seeding = config.get("seeding") or {}
     if seeding.get("strategy", "none") != "none":  # named as the config names it
         choose_seeds(network, seeding, np.random.default_rng(0), field="seeding")
@@ -457,11 +541,74 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
 # ------------------------------------------------------------------------------------------
 # layer 3: the command line, before Hydra runs anything
 
-#: Hydra command-line flags under which ``pasim`` runs jobs (others: help, --cfg ... run none)
-RUN_FLAGS = ("-m", "--multirun")
-
 #: keys that do not change what a job checks (so sweeps over them need one check)
 _UNCHECKED_KEYS = ("seed", "replicates", "title", "figure", "progress", "name")
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """What Hydra reads from ``pasim``'s arguments: the overrides and the flags that matter
+    to the pre-flight (read with Hydra's own argument parser, so every flag it knows is
+    understood the way it will understand it)."""
+
+    overrides: list[str]
+    multirun: bool
+    runs_jobs: bool  # False for --help, --cfg, --info ...: those run nothing
+    config_name: str | None
+    config_path: Path | None  # --config-path: replaces pasim's config folder
+    config_dir: Path | None  # --config-dir: searched besides it
+
+
+class _ArgumentError(Exception):
+    pass
+
+
+def parse_command_line(args: Sequence[str]) -> CommandLine:
+    """Hydra's reading of ``args``; an unknown flag is an ``InputError`` (one line)."""
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+
+    def error(message: str) -> None:
+        raise _ArgumentError(message)
+
+    parser.error = error  # type: ignore[method-assign]
+    try:
+        parsed = parser.parse_args(list(args))
+    except _ArgumentError as err:
+        raise InputError(f"arguments: {err}; see pasim --help") from None
+    shows_only = [getattr(parsed, flag, None) for flag in (
+        "help", "hydra_help", "cfg", "shell_completion", "info", "experimental_rerun")]
+    folders = []
+    for flag, folder in (("--config-path", parsed.config_path),
+                         ("--config-dir", parsed.config_dir)):
+        path = Path(folder).expanduser().resolve() if folder else None
+        if path is not None and not path.is_dir():
+            raise InputError(f"{flag}: must be a folder of configs; no such folder: {folder}")
+        folders.append(path)
+    return CommandLine(list(parsed.overrides), bool(parsed.multirun),
+                       not any(shows_only), parsed.config_name, *folders)
+
+
+def _check_config_name(folders: Sequence[Path], name: str) -> None:
+    """``--config-name``: a config file of the chosen folders (Hydra would say 'not found')."""
+    stem = name.removesuffix(".yaml")
+    if not any((folder / f"{stem}.yaml").is_file() for folder in folders):
+        options = sorted({p.stem for folder in folders for p in folder.glob("*.yaml")})
+        raise InputError(f"--config-name: no config '{name}' in "
+                         f"{', '.join(map(str, folders))}; choose one of: "
+                         f"{', '.join(options) or 'none'}")
+
+
+def _given_once(overrides: Sequence[str]) -> None:
+    """``scenario=baseline scenario=recommended``: Hydra would keep one without a word."""
+    seen: dict[str, str] = {}
+    for override in overrides:
+        key = _key_of(override).split("@")[0]
+        if key in seen:
+            raise InputError(f"{key}: given twice ('{seen[key]}' and '{override}'); give it "
+                             f"once (a sweep over both: -m {key}=a,b)")
+        seen[key] = override
 
 
 def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
@@ -470,39 +617,139 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
 
     Composes each job's config with Hydra's compose API (a ``-m`` sweep is expanded the way
     Hydra's basic sweeper does, including ``hydra.sweeper.params`` from the config) and runs
-    ``check_buildable`` on it. Runs nothing and writes nothing. Returns 0 without checking
-    when other Hydra flags (``--help``, ``--cfg`` ...) are given: those run no job.
+    ``check_buildable`` on it, after the launcher and output folder (``check_hydra``). Runs
+    nothing and writes nothing. Returns 0 without checking when the flags run no job
+    (``--help``, ``--cfg`` ...); any other flag (``--config-name`` ...) is honoured.
     """
-    flags = [a for a in args if a.startswith("-")]
-    if any(f not in RUN_FLAGS for f in flags):
+    line = parse_command_line(args)
+    if not line.runs_jobs:
         return 0
-    overrides = [a for a in args if not a.startswith("-")]
+    _given_once(line.overrides)
+    folder = line.config_path or Path(config_dir)
+    _check_config_name([folder, *filter(None, [line.config_dir])],
+                       line.config_name or config_name)
+    overrides = list(line.overrides)
+    if line.config_dir is not None and not any(_key_of(o) == "hydra.searchpath"
+                                               for o in overrides):
+        overrides.append(f"hydra.searchpath=[file://{line.config_dir}]")
 
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    with initialize_config_dir(config_dir=str(config_dir), version_base="1.3",
-                               job_name="pasim"):
+    from sim.paths import register_resolvers
+
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(folder), version_base="1.3", job_name="pasim"):
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
-        composer = _Composer(config_name, parser)
-        jobs = composer.jobs(overrides, multirun=bool(flags))
-        cache: dict = {}
-        checked: set[str] = set()
-        for job in jobs:
-            cfg = composer.config(job)
-            ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
-                               sort_keys=True, default=str)
-            if ident in checked:
+        composer = _Composer(line.config_name or config_name, parser)
+        jobs, base = composer.jobs(overrides, multirun=line.multirun)
+        check_hydra(base, overrides, composer.multirun)
+        _check_jobs(composer, jobs)
+    return len(jobs)
+
+
+def _plain(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cfg.items() if k != "hydra"}
+
+
+def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
+    """``check_buildable`` on each distinct job (a sweep over seeds needs one check)."""
+    cache: dict = {}
+    checked: set[str] = set()
+    for job in jobs:
+        cfg = composer.config(job)
+        ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
+                           sort_keys=True, default=str)
+        try:
+            if ident in checked:  # built already: the schema is all that can differ
+                validate(_plain(cfg))
                 continue
             checked.add(ident)
-            try:
-                check_buildable(cfg, cache)
-            except InputError as err:
-                if len(jobs) > 1:
-                    raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
-                raise
-    return len(jobs)
+            check_buildable(cfg, cache)
+        except InputError as err:
+            if len(jobs) > 1:
+                raise InputError(f"{err} [in sweep job: {' '.join(job)}]") from None
+            raise
+
+
+# ------------------------------------------------------------------------------------------
+# the launcher and the output folder
+
+
+def check_hydra(base: Any, overrides: Sequence[str], multirun: bool) -> None:
+    """What Hydra needs before the first job: a folder it can write (a single run's
+    ``hydra.run.dir``, a sweep's ``hydra.sweep.dir``) and, for a sweep, a launcher that is
+    installed, has somewhere to run, and a worker count that makes sense."""
+    from omegaconf import OmegaConf
+
+    given = {_key_of(o): o.split("=", 1)[1] for o in overrides if "=" in o}
+    if multirun:
+        key = "hydra.sweep.dir"
+        folder = given.get(key) or OmegaConf.select(base, key, throw_on_resolution_failure=False)
+        if folder is not None:
+            from sim.paths import check_writable
+
+            check_writable(key, str(folder))
+        _check_launcher(OmegaConf.to_container(base.hydra.launcher, resolve=False))
+    else:
+        from sim.paths import check_writable, results_root
+
+        folder = given.get("hydra.run.dir")  # the default makes its own folder on demand
+        check_writable("hydra.run.dir", folder if folder is not None else results_root())
+
+
+#: the Python package that provides each Hydra launcher plugin
+LAUNCHER_PACKAGES = {"hydra_plugins.hydra_joblib_launcher": "hydra-joblib-launcher",
+                     "hydra_plugins.hydra_submitit_launcher": "hydra-submitit-launcher",
+                     "hydra_plugins.hydra_ray_launcher": "hydra-ray-launcher[ray]"}
+
+
+def _slurm_problem() -> str | None:
+    """Why SLURM cannot take jobs from here (no client, or no controller answering)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
+        return "no sbatch or sinfo on PATH"
+    try:
+        done = subprocess.run(["sinfo", "--noheader", "--format=%P"], capture_output=True,
+                              text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"sinfo did not answer: {type(err).__name__}"
+    if done.returncode != 0:
+        lines = [x.strip() for x in done.stderr.splitlines() if x.strip()]
+        return lines[-1] if lines else f"sinfo: exit status {done.returncode}"
+    return None
+
+
+def _check_launcher(launcher: Mapping[str, Any]) -> None:
+    import importlib.util
+
+    target = str(launcher.get("_target_", ""))
+    package = target.rsplit(".", 2)[0] if target.count(".") >= 2 else target
+    plugin = ".".join(target.split(".")[:2])
+    try:
+        found = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        found = False
+    if target and not found:
+        wheel = LAUNCHER_PACKAGES.get(plugin, plugin.split(".")[-1].replace("_", "-"))
+        raise InputError(f"hydra/launcher: this launcher needs the {wheel} package, which is "
+                         f"not installed; pip install {wheel}, or use hydra/launcher=local")
+    if target.endswith("SlurmLauncher"):
+        problem = _slurm_problem()
+        if problem:
+            raise InputError(f"hydra/launcher: submitit_slurm submits to SLURM, but no SLURM "
+                             f"scheduler was found ({problem}); run it on the cluster's login "
+                             f"node, or use hydra/launcher=submitit_local or local here")
+    if target.endswith("JoblibLauncher"):
+        cores = os.cpu_count() or 1
+        n_jobs = launcher.get("n_jobs")
+        if not (_is_int(n_jobs) and n_jobs != 0 and n_jobs >= -cores):
+            raise InputError(f"hydra.launcher.n_jobs: must be an integer >= 1 (jobs at once) "
+                             f"or from -{cores} to -1 (-1: all {cores} cores, -2: all but "
+                             f"one ...) (got {n_jobs!r})")
 
 
 def _key_of(override: str) -> str:
@@ -521,9 +768,11 @@ class _Composer:
     def __init__(self, config_name: str, parser: Any) -> None:
         self.config_name = config_name
         self.parser = parser
+        self.multirun = False  # set by jobs(): -m, or hydra.mode in the config
 
-    def jobs(self, overrides: list[str], multirun: bool) -> list[list[str]]:
-        """The override list of every job the command runs (one unless it sweeps)."""
+    def jobs(self, overrides: list[str], multirun: bool) -> tuple[list[list[str]], Any]:
+        """The override list of every job the command runs (one unless it sweeps), and the
+        composed config with Hydra's own part (``hydra.*``)."""
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.errors import HydraException
 
@@ -531,6 +780,7 @@ class _Composer:
         fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
         base = self._compose(fixed, hydra=True)
         multirun = multirun or str(base.hydra.mode).endswith("MULTIRUN")
+        self.multirun = multirun
         sweeps = [o for o in parsed if o.is_sweep_override()]
         if not multirun:
             if sweeps:
@@ -538,17 +788,17 @@ class _Composer:
                 raise InputError(f"{key}: '{sweeps[0].input_line}' is a sweep; add -m "
                                  f"(--multirun) to run one job per value, or write a list as "
                                  f"{key}=[a,b]")
-            return [fixed]
+            return [fixed], base
         sweeper = str(base.hydra.sweeper.get("_target_", ""))
         if not sweeper.endswith("BasicSweeper"):
-            return [fixed]  # another sweeper chooses its own jobs; check the fixed part
+            return [fixed], base  # another sweeper chooses its own jobs; check the fixed part
         params = base.hydra.sweeper.get("params") or {}
         lines = [f"{k}={v}" for k, v in params.items()] + overrides
         try:
             batches = BasicSweeper.split_arguments([self._parse(x) for x in lines], None)
         except HydraException as err:
             raise InputError(f"hydra.sweeper: {_first_line(err)}") from None
-        return [list(job) for batch in batches for job in batch]
+        return [list(job) for batch in batches for job in batch], base
 
     def config(self, overrides: list[str]) -> dict[str, Any]:
         """One job's resolved config as plain containers."""

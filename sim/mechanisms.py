@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from sim.errors import InputError
 from sim.network import Network
@@ -210,20 +211,81 @@ def adjust_thresholds(
     return out
 
 
-def reach(network: Network, influence: np.ndarray) -> np.ndarray:
-    """The most reinforcement a node could ever get: every contact adopted (undiscounted)."""
-    return network.adjacency @ influence
+#: Alignment discounts ties between the centre (national, regional bodies) and places
+#: (systems and local organisations), not ties between an ICB and its local partners.
+CENTRE_LEVELS = ("national", "regional")
+
+#: node-table column -> the mechanism that discounts ties whose two ends differ in it
+DISCOUNTED_BY = (("sector", "coherence"), ("level", "alignment"))
+
+
+def tie_groups(values: pd.Series, column: str) -> np.ndarray:
+    """Group codes whose differences across a tie trigger a discount.
+
+    Sector: any two different sectors. Level: centre (national/regional) versus place.
+    """
+    if column == "level":
+        return values.isin(CENTRE_LEVELS).to_numpy().astype(np.int64)
+    return pd.factorize(values)[0]
+
+
+def discounted(adjacency: sp.csr_array, nodes: pd.DataFrame, coherence: np.ndarray,
+               alignment: np.ndarray, codes: dict[str, np.ndarray] | None = None,
+               ) -> sp.csr_array:
+    """The tie weights as reinforcement, w_ij * c_ij: a cross-sector tie counts
+    ``min(coherence_i, coherence_j)`` of its weight, a centre-place tie ``min(alignment)``.
+
+    Keeps the adjacency's index and weight dtypes. ``codes`` caches each column's group codes
+    across calls (the model rebuilds the matrix whenever ties are built).
+    """
+    codes = {} if codes is None else codes
+    strengths = {"coherence": coherence, "alignment": alignment}
+    factor = None
+    rows = np.repeat(np.arange(adjacency.shape[0]), np.diff(adjacency.indptr))
+    cols = adjacency.indices
+    for column, mechanism in DISCOUNTED_BY:
+        strength = strengths[mechanism]
+        if column not in nodes or np.all(strength == 1.0):
+            continue
+        if column not in codes:
+            codes[column] = tie_groups(nodes[column], column)
+        crossing = codes[column][rows] != codes[column][cols]
+        f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
+        factor = f if factor is None else factor * f
+    if factor is None:
+        return adjacency
+    data = (adjacency.data * factor).astype(adjacency.data.dtype, copy=False)
+    # copies of the index arrays: eliminate_zeros works in place and must never edit the
+    # network's own adjacency (a network is shared by every replicate that uses it)
+    m = sp.csr_array((data, adjacency.indices.copy(), adjacency.indptr.copy()),
+                     shape=adjacency.shape)
+    m.eliminate_zeros()
+    return m
+
+
+def reach(network: Network, influence: np.ndarray, coherence: np.ndarray | float = 1.0,
+          alignment: np.ndarray | float = 1.0) -> np.ndarray:
+    """The most reinforcement a node could ever get: every contact adopted, discounted by
+    coherence and alignment as the model discounts it."""
+    n = network.n
+    matrix = discounted(network.adjacency, network.nodes, np.broadcast_to(coherence, (n,)),
+                        np.broadcast_to(alignment, (n,)))
+    return matrix @ influence
 
 
 def cap_at_reach(thresholds: np.ndarray, network: Network, influence: np.ndarray,
-                 mask: np.ndarray) -> np.ndarray:
+                 mask: np.ndarray, coherence: np.ndarray | float = 1.0,
+                 alignment: np.ndarray | float = 1.0) -> np.ndarray:
     """Nobody needs more reinforcement than their whole network can give.
 
     Without this, the ~260 England leaders whose only tie is their own organisation could
     never adopt under a count threshold >= 2; capped, they follow their organisation. Only
     nodes in ``mask`` (those the per-type thresholds cover) and nodes with some reach change.
+    The reach is the discounted one (what the model counts), from the world before any lever:
+    levers only raise influence, coherence and alignment, so a capped node stays reachable,
+    and a lever (a champion's influence) never raises anyone's threshold.
     """
-    limit = reach(network, influence)
+    limit = reach(network, influence, coherence, alignment)
     out = thresholds.copy()
     sel = mask & (limit > 0) & (limit < thresholds)
     out[sel] = limit[sel]

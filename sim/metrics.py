@@ -1,7 +1,22 @@
-"""What a run reports: the milestones, equity and cost a strategist asks about."""
+"""What a run reports: the milestones, equity and cost a strategist asks about.
+
+Two costs per adopter, each with its own name:
+
+- ``cost_per_new_adopter`` (within one run): the run's whole spend divided by the agents
+  that adopted beyond the seeds and champions it started with;
+- ``cost_per_extra_adopter`` (incremental, the one to compare levers by): the run's extra
+  spend over the matched no-lever run (same replicate seed, every lever off) divided by its
+  extra adopters over that run. ``effect`` computes it per replicate and
+  ``pooled_effect`` over replicates (mean extra cost / mean extra adopters, the usual
+  incremental cost-effectiveness ratio); both go through ``cost_per_extra_adopter``.
+
+Either is None (null) when the denominator is not positive: no new (or no extra) adopter.
+"""
+
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -82,6 +97,48 @@ def summarise(model: AdoptionModel) -> dict[str, Any]:
     out["cost"] = float(model.cost)
     for lever, spent in getattr(model, "lever_costs", {}).items():  # set by sim.world
         out[f"cost_{lever}"] = float(spent)
-    new_adopters = adopted - seeds
-    out["cost_per_adopter"] = float(model.cost / new_adopters) if new_adopters > 0 else None
+    out["cost_per_new_adopter"] = cost_per(model.cost, adopted - seeds)
     return out
+
+
+def cost_per(cost: float, adopters: float) -> float | None:
+    """``cost / adopters``, or None when there is no adopter to divide by."""
+    return float(cost / adopters) if adopters > 0 else None
+
+
+#: what ``effect`` adds to each run's summary: the change against the matched no-lever run
+EFFECT_KEYS = ("extra_adopters", "extra_cost", "weeks_gained_to_50", "cost_per_extra_adopter")
+
+
+def cost_per_extra_adopter(extra_cost: float, extra_adopters: float) -> float | None:
+    """The incremental cost per adopter; None when the levers gained no adopter."""
+    return cost_per(extra_cost, extra_adopters)
+
+
+def effect(run: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's effect against its matched no-lever run (two summaries of ``summarise``).
+
+    ``weeks_gained_to_50`` is defined only when both reach 50 % (positive: the levers got
+    there sooner).
+    """
+    extra = int(run["final_adopted"]) - int(baseline["final_adopted"])
+    extra_cost = float(run["cost"]) - float(baseline["cost"])
+    reached, base_reached = run.get("steps_to_50"), baseline.get("steps_to_50")
+    gained = (None if _missing(reached) or _missing(base_reached)
+              else int(base_reached) - int(reached))
+    return {"extra_adopters": extra, "extra_cost": extra_cost, "weeks_gained_to_50": gained,
+            "cost_per_extra_adopter": cost_per_extra_adopter(extra_cost, extra)}
+
+
+def pooled_effect(runs: pd.DataFrame) -> dict[str, float | None]:
+    """The effect over replicates (rows with ``EFFECT_KEYS``): means, and the cost per extra
+    adopter as mean extra cost over mean extra adopters."""
+    extra, extra_cost = float(runs["extra_adopters"].mean()), float(runs["extra_cost"].mean())
+    gained = pd.to_numeric(runs["weeks_gained_to_50"], errors="coerce")
+    return {"extra_adopters": extra, "extra_cost": extra_cost,
+            "weeks_gained_to_50": None if gained.isna().all() else float(gained.mean()),
+            "cost_per_extra_adopter": cost_per_extra_adopter(extra_cost, extra)}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))

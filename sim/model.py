@@ -5,7 +5,7 @@ The rule (one step = one week by default, synchronous update):
     E_i = sum over adopted neighbours j of  w_ij * influence_j * c_ij
     adopt  when E_i >= T_i                      (threshold_kind="count"; Centola & Macy 2007)
     adopt  when E_i >= phi_i * D_i              (threshold_kind="fraction"; Watts 2002),
-           D_i = sum over all neighbours j of w_ij * influence_j * c_ij
+           D_i = sum over all neighbours j of w_ij * influence_j   (weighted degree)
 
 where c_ij discounts cross-sector ties by messaging coherence and ties between the centre
 (national and regional bodies) and places (systems, local organisations) by alignment.
@@ -16,8 +16,20 @@ threshold; Eckles et al. 2024), ``spontaneous_rate`` (adoption from external evi
 ``lapse_rate`` (adopters whose reinforcement has fallen below threshold drop the practice;
 committed agents never do).
 
+The discounts weaken the reinforcement E_i, never the weighted degree D_i, so lowering
+coherence or alignment can only make adoption harder. ``adjacency[i, j]`` is the weight with
+which j's adoption reinforces i: symmetric for an undirected network, as given for a directed
+one (``Network.directed``; influence flows from the nominated to the nominator).
+
+Every random decision of a step (adopt above threshold at ``adoption_rate``, noise,
+spontaneous adoption, lapse) uses the agent's own uniform for (replicate seed, decision,
+step) from ``sim.streams.AgentDraws``, so it does not depend on which other agents face the
+decision: a lever that changes one part of the network leaves every other agent's draws, and
+the trajectory of every agent whose inputs it does not change, exactly as they were.
+
 Awareness ("the conversation happened") is the simple contagion: an agent becomes aware
-when it adopts, when any neighbour has adopted, or when it attends an event.
+when it adopts, when anyone it listens to has adopted, when a tie is built between it and
+an adopter, or when it attends an event.
 
 Exposure is kept up to date incrementally from the agents that changed in a step, so a step
 costs O(ties of the changed agents) plus a few O(n) array comparisons, never a Python loop
@@ -38,8 +50,10 @@ import scipy.sparse as sp
 
 from sim.agents import AGENT_TYPES, Organisation
 from sim.errors import InputError
+from sim.mechanisms import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
 from sim.network import Network, as_network
 from sim.seeding import choose_seeds
+from sim.streams import AgentDraws, stream
 from sim.thresholds import draw_thresholds
 
 #: Exposure sums are floating point; an agent exactly at threshold must adopt whatever the
@@ -55,31 +69,33 @@ _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "i
 
 Intervention = Callable[["AdoptionModel"], None]
 
-#: Alignment discounts ties between the centre (national, regional bodies) and places
-#: (systems and local organisations), not ties between an ICB and its local partners.
-CENTRE_LEVELS = ("national", "regional")
-
-
-def tie_groups(values: pd.Series, column: str) -> np.ndarray:
-    """Group codes whose differences across a tie trigger a discount.
-
-    Sector: any two different sectors. Level: centre (national/regional) versus place.
-    """
-    if column == "level":
-        return values.isin(CENTRE_LEVELS).to_numpy().astype(np.int64)
-    return pd.factorize(values)[0]
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
 
 
 def _probability(value: float, field: str) -> float:
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise InputError(f"{field}: must be a probability in [0, 1] (got {value:g})")
-    return value
+    if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
+        raise InputError(f"{field}: must be a probability in [0, 1] (got {value!r})")
+    return float(value)
+
+
+def _seed(seed: object) -> int:
+    """The replicate's seed: a non-negative integer, or None for a fresh random one."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed: must be a non-negative integer or None (got {seed!r})")
+    return int(seed)
 
 
 def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: float) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy() if np.ndim(value) == 0 \
-        else np.asarray(value, dtype=float)
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "iuf":
+        raise InputError(f"{field}: must be a number in [{lo:g}, {hi:g}] or one per node "
+                         f"(got {value!r})")
+    arr = np.broadcast_to(raw.astype(float), (n,)).copy() if raw.ndim == 0 \
+        else raw.astype(float)
     if arr.shape != (n,):
         raise InputError(f"{field}: needs one value per node ({n}), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or arr.min(initial=lo) < lo or arr.max(initial=hi) > hi:
@@ -106,8 +122,10 @@ class AdoptionModel(mesa.Model):
         graph: a networkx graph or a ``sim.Network``; node order defines array order.
         threshold: a number, a per-node array, or a distribution ``{"dist": ..., ...}``.
         threshold_kind: ``"count"`` (E_i >= T_i) or ``"fraction"`` (E_i / D_i >= phi_i).
-        initial_adopters: node labels, or a seeding strategy (see ``sim.seeding``).
-        seed: seeds every random draw; same seed and arguments give the same history.
+        initial_adopters: node labels, a boolean mask of length n, or a seeding strategy
+            (see ``sim.seeding``).
+        seed: seeds every random draw (a non-negative integer; None: a fresh one); same seed
+            and arguments give the same history.
         adoption_rate: probability per step that an agent above threshold adopts.
         noise: probability per step that an aware agent below threshold adopts anyway.
         spontaneous_rate: probability per step that any non-adopter adopts on its own.
@@ -152,6 +170,7 @@ class AdoptionModel(mesa.Model):
         weight: str = "weight",
         eager_agents: bool = False,
     ) -> None:
+        self._stream_seed = _seed(seed)
         super().__init__(rng=seed)
         self.seed = seed
         self.network = as_network(graph, weight=weight)
@@ -165,19 +184,24 @@ class AdoptionModel(mesa.Model):
         self.noise = _probability(noise, "model.noise")
         self.spontaneous_rate = _probability(spontaneous_rate, "model.spontaneous_rate")
         self.lapse_rate = _probability(lapse_rate, "model.lapse_rate")
-        if not isinstance(max_steps, int) or max_steps < 1:
+        if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
             raise InputError(f"model.max_steps: must be a positive integer (got {max_steps!r})")
         self.max_steps = max_steps
 
-        # per-node parameters (draw order fixed: thresholds, then seeds)
-        self.threshold = draw_thresholds(threshold, n, threshold_kind, self.rng)
+        # every random number comes from a stream of its own (sim.streams): the thresholds and
+        # seed set do not depend on what else was drawn, the per-agent decisions of a step do
+        # not depend on which other agents face them
+        root = self._stream_seed
+        self.threshold = draw_thresholds(threshold, n, threshold_kind, stream(root, "thresholds"))
+        self.draws = AgentDraws(root, n)
         if influence is None:
             influence = net.nodes["influence"].to_numpy(float) if "influence" in net.nodes else 1.0
         self.influence = _per_node(influence, n, "model.influence", 0.0, np.inf)
         self.coherence = _per_node(coherence, n, "model.coherence", 0.0, 1.0)
         self.alignment = _per_node(alignment, n, "model.alignment", 0.0, 1.0)
 
-        seeds = choose_seeds(net, initial_adopters, self.rng, field="initial_adopters")
+        seeds = choose_seeds(net, initial_adopters, stream(root, "seeding"),
+                             field="initial_adopters")
         self.initial_adopters = seeds
         self.champion = np.zeros(n, dtype=bool)
         if champions is not None and len(champions):
@@ -201,7 +225,7 @@ class AdoptionModel(mesa.Model):
         self._tie_codes: dict[str, np.ndarray] = {}
         self._stepping = False
         self._rebuild()
-        self.aware |= self.exposure > EPS
+        self._hear_from(np.flatnonzero(self.adopted))
 
         self._tracked = self._prepare_tracking(track)
         self._rows: list[dict[str, float]] = []
@@ -285,6 +309,10 @@ class AdoptionModel(mesa.Model):
         self._built.append((u, v, np.full(u.size, float(weight)), expires))
         self.ties_built += int(u.size)
         self._dirty = True
+        # a tie to someone who has adopted is a conversation with an adopter (both ways:
+        # built ties are mutual)
+        self.aware[u[self.adopted[v]]] = True
+        self.aware[v[self.adopted[u]]] = True
         return int(u.size)
 
     def make_aware(self, nodes: np.ndarray) -> None:
@@ -315,9 +343,18 @@ class AdoptionModel(mesa.Model):
             adjacency = self.network.adjacency
         self._adjacency = adjacency
         self._matrix = self._discounted(adjacency)
+        # columns of the matrices (who hears from j, whose exposure j's change moves), as rows
+        # of their transposes; an undirected network is its own transpose
+        if self.network.directed:
+            self._listeners = adjacency.T.tocsr()
+            self._reaches = self._matrix.T.tocsr()
+        else:
+            self._listeners, self._reaches = adjacency, self._matrix
         if self.threshold_kind == "fraction":
-            reach = self._matrix @ self.influence
-            self.effective_threshold = np.where(reach > 0, self.threshold * reach, np.inf)
+            # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
+            # reinforcement E_i an agent gets, not the share of it that it needs
+            degree = adjacency @ self.influence
+            self.effective_threshold = np.where(degree > 0, self.threshold * degree, np.inf)
         else:
             self.effective_threshold = self.threshold
         self.exposure = self._matrix @ (self.adopted * self.influence)
@@ -325,31 +362,14 @@ class AdoptionModel(mesa.Model):
 
     def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
         """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
-        nodes = self.network.nodes
-        factor = None
-        rows = np.repeat(np.arange(self.n), np.diff(adjacency.indptr))
-        cols = adjacency.indices
-        for column, strength in (("sector", self.coherence), ("level", self.alignment)):
-            if column not in nodes or np.all(strength == 1.0):
-                continue
-            if column not in self._tie_codes:  # encode once; ties are rebuilt many times
-                self._tie_codes[column] = tie_groups(nodes[column], column)
-            codes = self._tie_codes[column]
-            crossing = codes[rows] != codes[cols]
-            f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
-            factor = f if factor is None else factor * f
-        if factor is None:
-            return adjacency
-        m = sp.csr_array((adjacency.data * factor, adjacency.indices, adjacency.indptr),
-                         shape=adjacency.shape)
-        m.eliminate_zeros()
-        return m
+        return discounted(adjacency, self.network.nodes, self.coherence, self.alignment,
+                          self._tie_codes)
 
     def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
         if changed.size > _FULL_RECOMPUTE_SHARE * self.n:
             self.exposure = self._matrix @ (self.adopted * self.influence)
             return
-        sub = self._matrix[changed]
+        sub = self._reaches[changed]
         per_row = np.diff(sub.indptr)
         np.add.at(self.exposure, sub.indices, sub.data * np.repeat(delta, per_row))
 
@@ -368,24 +388,23 @@ class AdoptionModel(mesa.Model):
         self._stepping = False
         if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
             self._rebuild()
-        rng = self.rng
         adopted = self.adopted
         above = self.exposure >= self.effective_threshold - EPS
         candidates = ~adopted
         new = candidates & above
         if self.adoption_rate < 1.0:
             idx = np.flatnonzero(new)
-            new[idx[rng.random(idx.size) >= self.adoption_rate]] = False
+            new[idx[self._draw("adopt", idx) >= self.adoption_rate]] = False
         if self.noise > 0.0:
             idx = np.flatnonzero(candidates & ~above & self.aware)
-            new[idx[rng.random(idx.size) < self.noise]] = True
+            new[idx[self._draw("noise", idx) < self.noise]] = True
         if self.spontaneous_rate > 0.0:
             idx = np.flatnonzero(candidates & ~new)
-            new[idx[rng.random(idx.size) < self.spontaneous_rate]] = True
+            new[idx[self._draw("spontaneous", idx) < self.spontaneous_rate]] = True
         lapsed = np.zeros(0, dtype=np.int64)
         if self.lapse_rate > 0.0:
             idx = np.flatnonzero(adopted & ~above & ~self.committed)
-            lapsed = idx[rng.random(idx.size) < self.lapse_rate]
+            lapsed = idx[self._draw("lapse", idx) < self.lapse_rate]
 
         gained = np.flatnonzero(new)
         adopted[gained] = True
@@ -394,12 +413,20 @@ class AdoptionModel(mesa.Model):
         if changed.size:
             delta = np.concatenate([self.influence[gained], -self.influence[lapsed]])
             self._update_exposure(changed, delta)
-        if gained.size:
-            self.aware[gained] = True
-            m = self._matrix[gained]
-            self.aware[m.indices] = True
+        self._hear_from(gained)
         self._last_changed = int(changed.size)
         self._record(new=int(gained.size), lapsed=int(lapsed.size))
+
+    def _draw(self, decision: str, agents: np.ndarray) -> np.ndarray:
+        """This step's uniforms for ``decision`` of ``agents``: each agent's own number,
+        whoever else faces the decision (common random numbers, ``sim.streams``)."""
+        return self.draws.uniforms(decision, self.steps, agents)
+
+    def _hear_from(self, adopters: np.ndarray) -> None:
+        """Awareness follows influence: whoever listens to a new adopter has heard of it."""
+        if adopters.size:
+            self.aware[adopters] = True
+            self.aware[self._listeners[adopters].indices] = True
 
     def run(self, steps: int | None = None) -> AdoptionModel:
         """Run ``steps`` steps, or with ``None`` until a fixed point (or ``max_steps``).

@@ -35,7 +35,6 @@ ten minutes on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import math
 import sys
@@ -47,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.arguments import CommandParser, positive_int
 from sim.errors import InputError
 from sim.levers.plan import STEPS_PER_YEAR
 from sim.results import atomic_write, write_json
@@ -65,7 +65,7 @@ DEFAULT_OUT = Path("results/optimise")
 
 #: Lever designs used when the base config leaves a lever off (the recommended scenario's).
 DESIGN_DEFAULTS: dict[str, dict[str, Any]] = {
-    "convening": {"strategy": "wide_bridges", "cost_per_tie": 1.0, "width": 4},
+    "convening": {"strategy": "wide_bridges", "cost_per_tie": 1.0, "width": 2},
     "shared_goals": {"scope": "all", "inequalities_focus": True, "cost_per_strength": 100.0},
     "champions": {"placement": "complex_centrality", "influence": 2.0,
                   "cost_per_champion_year": 10.0},
@@ -329,7 +329,10 @@ def optimisation_figure(table: pd.DataFrame, best: pd.DataFrame, objective: str,
     ax_search.set(xlabel="trial", ylabel=label, title="search")
     ax_search.legend(loc="best", fontsize="small")
 
-    names = [f"#{r.search_rank} (trial {r.trial})" for r in best.itertuples()]
+    # ranked by the confirmed mean (free of the search's selection), best first
+    best = best.sort_values("mean", ascending=not higher, kind="stable").reset_index(drop=True)
+    names = [f"{rank}. trial {r.trial} (search #{r.search_rank})"
+             for rank, r in enumerate(best.itertuples(), start=1)]
     left = np.zeros(len(best))
     for i, lever in enumerate(MIX):
         width = best[f"spend_{lever}"].to_numpy()
@@ -337,8 +340,9 @@ def optimisation_figure(table: pd.DataFrame, best: pd.DataFrame, objective: str,
         left += width
     ax_mix.axvline(budget, color="black", lw=0.8, ls="--")
     ax_mix.invert_yaxis()
-    ax_mix.set(xlabel=f"spend, £k per year (budget {budget:g}, dashed)",
-               title=f"best mixes: {label}, mean [95 % CI]", xlim=(0, max(budget, 1) * 1.6))
+    ax_mix.set(xlabel=f"Spend (£k/yr; budget {budget:g}, dashed)",
+               title=f"Best mixes by confirmed mean: {label} [95 % CI]",
+               xlim=(0, max(budget, 1) * 1.6))
     ax_mix.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", ncol=4,
                   frameon=False)
     for y, r in enumerate(best.itertuples()):
@@ -371,25 +375,27 @@ def _check_arguments(trials: int, budget: float, replicates: int, objective: str
         raise InputError(f"--batch: must be >= 1 (got {batch})")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.optimise",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        prog="pasim-optimise",
         description="The best split of a yearly budget between convening, shared goals, "
                     "champions and events (Optuna TPE), with its uncertainty.")
     parser.add_argument("overrides", nargs="*",
                         help="pasim config overrides (applied after "
                              f"{' '.join(DEFAULT_OVERRIDES)}), e.g. steps=156")
-    parser.add_argument("--trials", type=int, default=50, help="mixes tried (default 50)")
+    parser.add_argument("--trials", type=positive_int, default=50,
+                        help="mixes tried (default 50)")
     parser.add_argument("--budget", type=float, default=500.0,
                         help="total budget, £k per year (default 500)")
-    parser.add_argument("--replicates", type=int, default=3,
+    parser.add_argument("--replicates", type=positive_int, default=3,
                         help="replicates per trial (default 3)")
     parser.add_argument("--objective", default="steps_to_50", choices=list(OUTCOMES),
                         help="what to optimise (default steps_to_50, minimised)")
-    parser.add_argument("--top", type=int, default=5, help="best mixes confirmed (default 5)")
+    parser.add_argument("--top", type=positive_int, default=5,
+                        help="best mixes confirmed (default 5)")
     parser.add_argument("--confirm", type=int, default=10,
                         help="fresh replicates per confirmed mix (default 10)")
-    parser.add_argument("--batch", type=int, default=2,
+    parser.add_argument("--batch", type=positive_int, default=2,
                         help="trials proposed at once (default 2)")
     add_run_options(parser, DEFAULT_OUT, seed_help="sampler and model base seed")
     return parser
@@ -401,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
                                    replicates=args.replicates, objective=args.objective,
                                    top=args.top, confirm=args.confirm, seed=args.seed,
-                                   jobs=max(1, args.jobs), batch=args.batch, out=args.out)
+                                   jobs=args.jobs, batch=args.batch, out=args.out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

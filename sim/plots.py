@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -37,17 +38,18 @@ def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path |
     ax = axes[0, 0]
     band(ax, timeseries, "step", "adopted_fraction", "adopted")
     band(ax, timeseries, "step", "aware_fraction", "aware")
-    ax.set(xlabel="step (week)", ylabel="share of agents", ylim=(0, 1.02),
-           title=title or "Adoption")
+    ax.set(xlabel="Week", ylabel="Share of agents", ylim=(0, 1.02), title="Adoption")
     ax.legend(loc="lower right")
     if has_groups:
         ax = axes[0, 1]
         sub = groups[groups["attribute"] == by]
         for name, frame in sub.groupby("group"):
             band(ax, frame, "step", "adopted_fraction", str(name))
-        ax.set(xlabel="step (week)", ylabel="adopted share", ylim=(0, 1.02),
-               title=f"Adoption by {by}")
+        ax.set(xlabel="Week", ylabel="Adopted share", ylim=(0, 1.02),
+               title=f"Adoption by {by.replace('_', ' ')}")
         ax.legend(loc="upper left", fontsize="small", ncol=2 if sub["group"].nunique() > 6 else 1)
+    if title:  # across the whole figure, wrapped: a scenario's title is often long
+        fig.suptitle("\n".join(textwrap.wrap(str(title), width=90)))
     fig.tight_layout()
     out = atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)

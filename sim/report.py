@@ -4,7 +4,9 @@ Writes into ``<sweep dir>/report/``:
 
 - ``heatmap_steps_to_50.png``: median weeks to 50 % adoption over two swept levers (a run
   that never reaches 50 % counts as "never", so a cell is "never" when most of its runs are);
-- ``heatmap_cost_per_adopter.png``: mean cost per new adopter over the same two levers;
+- ``heatmap_cost_per_extra_adopter.png``: cost per extra adopter against the matched
+  no-lever runs (mean extra cost / mean extra adopters, ``sim.metrics.pooled_effect``)
+  over the same two levers;
 - ``adoption_curves.png``: adopted share over time, median and 10-90 % band across
   replicates, one line per value of the first lever, one panel per setting of the others;
 - ``frontier.png``: cost against final adoption for every setting, the Pareto front
@@ -19,7 +21,6 @@ those parameters are pooled and the title says so).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +32,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.arguments import CommandParser  # noqa: E402
 from sim.errors import InputError  # noqa: E402
+from sim.labels import label, short_label  # noqa: E402
 from sim.plots import band  # noqa: E402
 from sim.results import atomic_write  # noqa: E402
 from sim.sweep import collate, swept  # noqa: E402
@@ -43,13 +46,12 @@ MILESTONES = ("steps_to_25", "steps_to_50", "steps_to_80")
 
 
 def short(name: str) -> str:
-    """``levers.convening.budget`` -> ``convening.budget``: enough to tell levers apart."""
-    parts = name.split(".")
-    return ".".join(parts[-2:]) if len(parts) > 2 else name
+    """``levers.convening.budget`` -> ``Convening budget``: legends and panel titles."""
+    return short_label(name)
 
 
 def _label(values: Sequence, names: Sequence[str]) -> str:
-    return ", ".join(f"{short(n)}={_fmt(v)}" for n, v in zip(names, values, strict=True))
+    return ", ".join(f"{short(n)} {_fmt(v)}" for n, v in zip(names, values, strict=True))
 
 
 def _fmt(value) -> str:
@@ -122,14 +124,14 @@ def heatmap(runs: pd.DataFrame, metric: str, x: str, y: str | None, reduce, titl
         ax.set_facecolor("0.85")  # never / undefined cells
         ax.set_xticks(range(grid.shape[1]), [_fmt(v) for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [_fmt(v) for v in grid.index] if y else [""])
-        ax.set(xlabel=short(x), ylabel=short(y) if y and ax is axes[0, 0] else "",
+        ax.set(xlabel=label(x), ylabel=label(y) if y and ax is axes[0, 0] else "",
                title=name)
         for (i, j), value in np.ndenumerate(cells):
             text = "never" if value == np.inf else ("n/a" if np.isnan(value) else _fmt(value))
             dark = bool(np.isfinite(value) and hi > lo and value > (lo + hi) / 2)
             ax.text(j, i, text, ha="center", va="center", fontsize="small",
                     color="white" if dark else "black")
-    fig.colorbar(image, ax=axes[0].tolist(), label=metric)
+    fig.colorbar(image, ax=axes[0].tolist(), label=label(metric))
     fig.suptitle(title + _pooled_note(pooled))
     return _save(fig, path, tight=False)
 
@@ -154,18 +156,18 @@ def adoption_curves(runs: pd.DataFrame, series: pd.DataFrame, params: Sequence[s
         lines = list(frame.groupby(line_key, dropna=False)) if line_key else [("all", frame)]
         for k, (value, sub) in enumerate(lines):
             colour = colours(k / max(1, len(lines) - 1) * 0.9)
-            label = f"{short(line_key)}={_fmt(value)}" if line_key else "all runs"
-            band(ax, sub, "step", "adopted_fraction", label, color=colour)
+            name = f"{short(line_key)} {_fmt(value)}" if line_key else "all runs"
+            band(ax, sub, "step", "adopted_fraction", name, color=colour)
         values = panel if isinstance(panel, tuple) else (panel,)
-        ax.set_title(_label(values, panel_keys) if panel_keys else "adoption",
+        ax.set_title(_label(values, panel_keys) if panel_keys else "Adoption",
                      fontsize="small")
         ax.set_ylim(0, 1.02)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("step (week)")
+        ax.set_xlabel("Week")
     for ax in axes[:, 0]:
-        ax.set_ylabel("adopted share")
+        ax.set_ylabel(label("adopted_fraction"))
     axes.flat[0].legend(loc="upper left", fontsize="x-small")
     return _save(fig, path)
 
@@ -181,34 +183,37 @@ def pareto_front(cost: np.ndarray, adoption: np.ndarray) -> np.ndarray:
 
 
 def frontier(settings: pd.DataFrame, params: Sequence[str], path: Path) -> Path:
-    """Mean cost against mean final adoption per setting; the Pareto front highlighted,
-    its settings numbered on the plot and listed beside it."""
+    """Mean cost against mean final adoption per setting; the Pareto front highlighted and
+    numbered, its settings listed in a table under the plot (as wide as the plot, in the
+    figure's own font, so it reads on a slide)."""
     cost = settings["cost"].to_numpy(float)
     adoption = settings["final_adoption"].to_numpy(float)
     front = pareto_front(cost, adoption)
-    fig, (ax, key) = plt.subplots(1, 2, figsize=(12, 5.5), width_ratios=(3, 2))
-    ax.errorbar(cost, adoption, yerr=settings["final_adoption_sd"].fillna(0).to_numpy(float),
-                fmt="o", color="0.6", ecolor="0.85", label="setting (mean ± sd over runs)")
     order = np.flatnonzero(front)[np.argsort(cost[front], kind="stable")]
-    ax.plot(cost[order], adoption[order], "o-", color="tab:red",
-            label="cost-effectiveness frontier")
-    lines, seen = [], {}
+    rows, seen = [], {}
     for i in order:  # settings at the same point share a number
         point = (cost[i], adoption[i])
         if point not in seen:
             seen[point] = len(seen) + 1
-            ax.annotate(str(seen[point]), point, textcoords="offset points", xytext=(-10, 4),
-                        fontsize="small", color="tab:red")
         row = settings.loc[settings.index[i]]
-        label = ", ".join(f"{n.split('.')[-1]}={_fmt(row[n])}" for n in params) or "all runs"
-        lines.append(f"{seen[point]:>2}. {label}: {_fmt(cost[i])}, {adoption[i]:.2f}")
-    ax.set(xlabel="cost (£k, over the run)", ylabel="final adoption (share of agents)",
-           title="Cost against adoption")
+        rows.append([str(seen[point]), *(_fmt(row[n]) for n in params), _fmt(cost[i]),
+                     f"{adoption[i]:.2f}"])
+    fig, ax = plt.subplots(figsize=(8, 5 + 0.28 * len(rows)))
+    ax.errorbar(cost, adoption, yerr=settings["final_adoption_sd"].fillna(0).to_numpy(float),
+                fmt="o", color="0.6", ecolor="0.85", label="setting (mean ± sd over runs)")
+    ax.plot(cost[order], adoption[order], "o-", color="tab:red",
+            label="cost-effectiveness frontier")
+    for point, number in seen.items():
+        ax.annotate(str(number), point, textcoords="offset points", xytext=(-10, 4),
+                    fontsize="small", color="tab:red")
+    ax.set(xlabel=label("cost"), ylabel=label("final_adoption"), title="Cost against adoption")
     ax.legend(loc="lower right", fontsize="small")
-    key.axis("off")
-    key.set_title("frontier: setting: cost, adoption", fontsize="small", loc="left")
-    key.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize="x-small",
-             family="monospace", transform=key.transAxes)
+    if rows:
+        columns = ["#", *(short(n) for n in params), "cost £k", "adoption"]
+        table = ax.table(cellText=rows, colLabels=columns, loc="bottom", cellLoc="center",
+                         bbox=[0, -0.18 - 0.075 * (len(rows) + 1), 1, 0.075 * (len(rows) + 1)])
+        table.auto_set_font_size(False)
+        table.set_fontsize(8)
     return _save(fig, path)
 
 
@@ -263,11 +268,18 @@ def report(sweep_dir: Path | str, x: str | None = None, y: str | None = None,
     if x is not None:
         others = [p for p in params if p not in (x, y)]
         written.append(heatmap(ok, "steps_to_50", x, y, median_steps,
-                               "Weeks to 50 % adoption (median)",
+                               f"{label('steps_to_50')} (median)",
                                out / "heatmap_steps_to_50.png", others))
-        written.append(heatmap(ok, "cost_per_adopter", x, y, mean_defined,
-                               "Cost per new adopter (£k, mean)",
-                               out / "heatmap_cost_per_adopter.png", others))
+        def pooled_cost_per_extra(values: pd.Series) -> float:
+            """One cell's runs (by index): mean extra cost / mean extra adopters."""
+            from sim.metrics import pooled_effect
+
+            value = pooled_effect(ok.loc[values.index])["cost_per_extra_adopter"]
+            return np.nan if value is None else value
+
+        written.append(heatmap(ok, "cost_per_extra_adopter", x, y, pooled_cost_per_extra,
+                               "Cost per extra adopter vs no levers (£k)",
+                               out / "heatmap_cost_per_extra_adopter.png", others))
     line_first = [p for p in (x, y) if p] + [p for p in params if p not in (x, y)]
     written.append(adoption_curves(runs, series, line_first, out / "adoption_curves.png"))
     table = settings_table(runs, params)
@@ -277,7 +289,7 @@ def report(sweep_dir: Path | str, x: str | None = None, y: str | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pasim-report",
         description="Figures of a sweep: heatmaps over two levers, adoption curves with "
                     "bands, and the cost-effectiveness frontier (into <sweep dir>/report/).")

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim import outcomes
 from sim import results as io
 from sim.calibration.posterior import build_replicate_model
-from sim.metrics import summarise
+from sim.metrics import effect, summarise
 from sim.network import Network
-from sim.networks import build_network
+from sim.networks import build_network, takes_seed
 
 log = logging.getLogger("pasim")
 
@@ -91,12 +92,17 @@ def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
 
 
 def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
+    """The replicate's network: a random generator gets the replicate's ``seed`` unless the
+    config fixes ``network.seed`` (then, like a deterministic generator or a file, it is
+    built once and cached)."""
     params = dict(cfg["network"])
     name = params.pop("name")
-    fixed = params.get("seed") is not None or name == "file"
-    if "seed" in params and params["seed"] is None:
+    random_graph = takes_seed(name, params)
+    if random_graph and params.get("seed") is None:
         params["seed"] = seed
-    key = json.dumps([name, params], sort_keys=True, default=str) if fixed else None
+        key = None
+    else:
+        key = json.dumps([name, params], sort_keys=True, default=str)
     if key is not None and key in cache:
         return cache[key]
     network = build_network(name, **params)
@@ -105,37 +111,137 @@ def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network
     return network
 
 
-def simulate(cfg: DictConfig | Mapping[str, Any]) -> RunResult:
-    """Run every replicate of the parameter set ``cfg``; return summaries and time series."""
+#: where matched no-lever runs are cached on disk (relative to the working directory, beside
+#: results/runs and results/sweeps); ``simulate(..., baseline_dir=None)`` keeps them in memory
+#: only. Keyed by a digest of the package's code too, so a changed model never reuses them.
+BASELINE_DIR = Path("results") / "baselines"
+#: matched no-lever summaries computed in this process: (baseline key, replicate seed) -> summary
+_BASELINES: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+@dataclass
+class Replicate:
+    """One replicate's model after its run, and its summary row."""
+
+    model: Any
+    summary: dict[str, Any]
+
+
+def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
+                  cache: dict) -> Replicate:
+    """Build and run one replicate of ``config`` from its replicate ``seed``."""
+    net_seed, model_seed = (int(s.generate_state(1)[0])
+                            for s in np.random.SeedSequence(seed).spawn(2))
+    t0 = time.perf_counter()
+    network = replicate_network(config, net_seed, cache)
+    model = build_replicate_model(config, network, model_seed, seed)  # + its posterior draw
+    model.run(config.get("steps"))
+    summary = {"replicate": replicate, "seed": seed, **summarise(model),
+               **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
+    return Replicate(model, summary)
+
+
+def code_version() -> str:
+    """A digest of the package's source: cached baselines from other code are not reused."""
+    if not _CODE_VERSION:
+        digest = hashlib.sha256()
+        for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+            digest.update(path.read_bytes())
+        _CODE_VERSION.append(digest.hexdigest()[:16])
+    return _CODE_VERSION[0]
+
+
+_CODE_VERSION: list[str] = []
+
+
+def baseline_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The matched no-lever configuration: ``config`` with every lever off."""
+    return {**config, "levers": {}}
+
+
+def baseline_key(config: Mapping[str, Any]) -> str:
+    """What the no-lever run of ``config`` depends on (levers, seeds and presentation not)."""
+    kept = {k: v for k, v in config.items()
+            if k not in _NOT_IDENTITY and k not in ("levers", "record_agents")}
+    text = json.dumps([code_version(), kept], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
+                     baseline_dir: Path | None) -> dict[str, Any]:
+    """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
+    this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
+    every scenario of pasim-compare and every sample of the research commands shares it."""
+    key = (baseline_key(config), int(seed))
+    if key in _BASELINES:
+        return _BASELINES[key]
+    path = None if baseline_dir is None else Path(baseline_dir) / key[0] / f"{seed}.json"
+    if path is not None and path.is_file():
+        try:
+            _BASELINES[key] = json.loads(path.read_text())
+            return _BASELINES[key]
+        except (OSError, ValueError):
+            pass  # unreadable: compute it again
+    summary = run_replicate(baseline_config(config), 0, seed, cache).summary
+    remember_baseline(config, seed, summary, baseline_dir)
+    return summary
+
+
+def remember_baseline(config: Mapping[str, Any], seed: int, summary: Mapping[str, Any],
+                      baseline_dir: Path | None) -> None:
+    """Keep a no-lever summary for later runs of the same world and seed."""
+    key = (baseline_key(config), int(seed))
+    record = {k: (None if _is_nan(v) else v) for k, v in summary.items()
+              if k not in ("replicate", "runtime_s")}
+    _BASELINES[key] = record
+    if baseline_dir is not None:
+        io.write_json(Path(baseline_dir) / key[0] / f"{seed}.json", record)
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and np.isnan(value)
+
+
+def simulate(cfg: DictConfig | Mapping[str, Any],
+             baseline_dir: Path | None | str = "default") -> RunResult:
+    """Run every replicate of the parameter set ``cfg``; return summaries and time series.
+
+    Each replicate's summary also holds its effect against the matched no-lever run with the
+    same replicate seed (``sim.metrics.EFFECT_KEYS``; zero effect when every lever is off).
+    """
     from sim.config import validate
+    from sim.levers import all_off
 
     config = validate(to_dict(cfg))
+    if isinstance(baseline_dir, str) and baseline_dir == "default":
+        baseline_dir = BASELINE_DIR
     start = time.perf_counter()
     cache: dict[str, Network] = {}
+    no_levers = all_off(config.get("levers"), config.get("steps"))
     summaries, series, groups = [], [], []
     for r in range(int(config.get("replicates", 1))):
         seed = replicate_seed(config, r)
-        net_seed, model_seed = (int(s.generate_state(1)[0])
-                                for s in np.random.SeedSequence(seed).spawn(2))
-        t0 = time.perf_counter()
-        network = replicate_network(config, net_seed, cache)
-        model = build_replicate_model(config, network, model_seed, r)  # posterior draw r
-        model.run(config.get("steps"))
-        summary = {"replicate": r, "seed": seed, **summarise(model),
-                   "runtime_s": time.perf_counter() - t0}
-        summaries.append(summary)
-        history = model.history.copy()
+        rep = run_replicate(config, r, seed, cache)
+        if no_levers:
+            remember_baseline(config, seed, rep.summary, baseline_dir)
+            base = rep.summary
+        else:
+            base = matched_baseline(config, seed, cache, baseline_dir)
+        summaries.append({**rep.summary, **effect(rep.summary, base)})
+        history = rep.model.history.copy()
         history.insert(0, "replicate", r)
         series.append(history)
-        by_group = model.history_by_group()
+        by_group = outcomes.extend_groups(rep.model.history_by_group(), rep.model)
         by_group.insert(0, "replicate", r)
         groups.append(by_group)
+    all_groups = pd.concat(groups, ignore_index=True)
     return RunResult(
         config=config,
         summary=pd.DataFrame(summaries),
         timeseries=pd.concat(series, ignore_index=True),
-        groups=pd.concat(groups, ignore_index=True),
+        groups=all_groups,
         runtime_s=time.perf_counter() - start,
+        extra=outcomes.extra(all_groups),
     )
 
 
@@ -145,11 +251,13 @@ def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) ->
     io.write_text(out / io.CONFIG, OmegaConf.to_yaml(OmegaConf.create(result.config)))
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
+    outcomes.write_outputs(result.groups, out, figure=figure)
     if figure:
+        from sim.labels import run_title
         from sim.plots import adoption_figure
 
         adoption_figure(result.timeseries, result.groups, out / io.FIGURE,
-                        title=result.config.get("title") or result.config["network"]["name"])
+                        title=run_title(result.config))
     io.write_json(out / io.SUMMARY, result.summary_record())
     return out
 

@@ -15,8 +15,9 @@ doing), and SALib estimates first-order (S1) and total-order (ST) indices of eac
   plus one (censored), so "never" is the slowest, not missing;
 - ``final_adoption``; ``equity_gap`` (most minus least deprived quintile; skipped on networks
   without deprivation);
-- ``cost_per_adopter``: cost per new adopter, counting at least one (a run that spends and
-  converts nobody costs its whole spend per adopter, instead of dividing by zero).
+- ``cost_per_extra_adopter``: extra cost per extra adopter against the matched no-lever run
+  (``sim.metrics.effect``, the definition every command uses); a sample in which some
+  replicate gains no adopter has no value, and the outcome is then left out of the indices.
 
 Writes ``runs.csv`` (one row per sample x replicate), ``driver_diagram.png`` (aim <- drivers
 <- levers and mechanisms, arrows weighted by ST), ``sensitivity.json`` (overrides, sizes,
@@ -30,7 +31,6 @@ minutes. Small N gives noisy indices (see the confidence columns).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import sys
@@ -43,7 +43,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.arguments import CommandParser, positive_int
 from sim.errors import InputError
+from sim.labels import label
 from sim.results import atomic_write, write_json
 from sim.studies.common import Row, add_run_options, map_tasks, save_figure
 
@@ -64,8 +66,12 @@ class Factor:
     low: float
     high: float
     role: str
-    label: str
+    label: str = ""  # empty: the key's label from ``sim.labels`` (the one label table)
     integer: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", label(self.key))
 
     @property
     def bounds(self) -> list[float]:
@@ -75,23 +81,23 @@ class Factor:
         return min(int(math.floor(x)), int(self.high)) if self.integer else float(x)
 
 
-#: The levers (DESIGN §3) and the evaluation's uncertain mechanisms (sim/mechanisms.py),
+#: The levers (docs/model.md) and the evaluation's uncertain mechanisms (sim/mechanisms.py),
 #: around the defaults of configs/levers and configs/mechanisms/default.yaml. The levers'
 #: designs (convening strategy, champion placement, goal scope, events) come from the base
 #: config (``DEFAULT_OVERRIDES``); events are context, not a factor: a schedule is a list.
 FACTORS: tuple[Factor, ...] = (
-    Factor("levers.convening.budget", 0.0, 400.0, "lever", "convening budget (£k/yr)"),
-    Factor("levers.convening.width", 1, 6, "lever", "bridge width (ties)", integer=True),
-    Factor("levers.shared_goals.strength", 0.0, 1.0, "lever", "shared goal strength"),
-    Factor("levers.champions.per_system", 0, 3, "lever", "champions per ICS", integer=True),
-    Factor("levers.champions.influence", 1.0, 3.0, "lever", "champion influence"),
-    Factor("levers.data.share", 0.0, 1.0, "lever", "data capability share"),
-    Factor("mechanisms.coherence", 0.2, 1.0, "mechanism", "messaging coherence"),
-    Factor("mechanisms.alignment", 0.2, 1.0, "mechanism", "national-local alignment"),
-    Factor("mechanisms.deprivation_penalty", 0.0, 1.0, "mechanism", "deprivation penalty"),
-    Factor("mechanisms.adoption_pace", 0.03, 0.3, "mechanism", "adoption pace"),
-    Factor("mechanisms.awareness_uptake", 0.0, 0.01, "mechanism", "below-threshold uptake"),
-    Factor("mechanisms.lapse_rate", 0.0, 0.06, "mechanism", "lapse rate"),
+    Factor("levers.convening.budget", 0.0, 400.0, "lever"),
+    Factor("levers.convening.width", 1, 6, "lever", integer=True),
+    Factor("levers.shared_goals.strength", 0.0, 1.0, "lever"),
+    Factor("levers.champions.per_system", 0, 3, "lever", integer=True),
+    Factor("levers.champions.influence", 1.0, 3.0, "lever"),
+    Factor("levers.data.share", 0.0, 1.0, "lever"),
+    Factor("mechanisms.coherence", 0.2, 1.0, "mechanism"),
+    Factor("mechanisms.alignment", 0.2, 1.0, "mechanism"),
+    Factor("mechanisms.deprivation_penalty", 0.0, 1.0, "mechanism"),
+    Factor("mechanisms.adoption_pace", 0.03, 0.3, "mechanism"),
+    Factor("mechanisms.awareness_uptake", 0.0, 0.01, "mechanism"),
+    Factor("mechanisms.lapse_rate", 0.0, 0.06, "mechanism"),
 )
 
 #: The world the factors vary in, unless the command line sets the same keys: England with
@@ -103,7 +109,7 @@ OUTCOMES: dict[str, tuple[str, bool]] = {
     "steps_to_50": ("speed: weeks to 50 %", False),
     "final_adoption": ("reach: final adoption", True),
     "equity_gap": ("equity: deprived - affluent", True),
-    "cost_per_adopter": ("value: cost per adopter", False),
+    "cost_per_extra_adopter": ("value: cost per extra adopter", False),
 }
 AIM = "PA practice embedded\nacross the health system,\nfast, fairly, affordably"
 DEFAULT_OUT = Path("results/sensitivity")
@@ -191,14 +197,12 @@ def outcome_values(summary: Mapping[str, Any], horizon: int | None) -> dict[str,
     steps = summary.get("steps_to_50")
     if steps is None or pd.isna(steps):
         steps = (horizon if horizon is not None else summary.get("steps", 0)) + 1
-    cost = float(summary.get("cost") or 0.0)
-    per_adopter = summary.get("cost_per_adopter")
-    if per_adopter is None or pd.isna(per_adopter):
-        per_adopter = cost  # nobody new adopted: the whole spend per (at least one) adopter
+    per_extra = summary.get("cost_per_extra_adopter")
     gap = summary.get("equity_gap")
     return {"steps_to_50": float(steps), "final_adoption": float(summary["final_adoption"]),
             "equity_gap": np.nan if gap is None else float(gap),
-            "cost_per_adopter": float(per_adopter)}
+            "cost_per_extra_adopter": (np.nan if per_extra is None or pd.isna(per_extra)
+                                       else float(per_extra))}
 
 
 def run_sample(config: Mapping[str, Any], sample: int) -> list[Row]:
@@ -322,7 +326,27 @@ def driver_diagram(indices: pd.DataFrame, factors: Sequence[Factor], title: str 
               title=f"arrow width: total-order Sobol index (< {min_index:g} not drawn)",
               title_fontsize=8)
     ax.set_title(title or "Driver diagram: what moves the aim", fontsize=10)
+    warning = small_sample_warning(indices)
+    if warning:
+        fig.text(0.5, 0.005, warning, ha="center", va="bottom", fontsize=8, color="#b00020")
     return fig
+
+
+def small_sample_warning(indices: pd.DataFrame) -> str | None:
+    """Sobol indices lie in [0, 1]; estimates outside it (or a confidence half-width as large
+    as the index itself) mean the base sample N is too small to read the diagram."""
+    if indices.empty:
+        return None
+    st = indices["ST"].astype(float)
+    conf = indices["ST_conf"].astype(float) if "ST_conf" in indices else st * 0
+    outside = int(((st > 1) | (st < 0)).sum() + ((indices["S1"].astype(float) > 1).sum()
+                                                 if "S1" in indices else 0))
+    noisy = bool((conf >= st.abs().clip(lower=0.05)).mean() > 0.5)
+    if not outside and not noisy:
+        return None
+    why = f"{outside} indices outside [0, 1]" if outside else "confidence intervals as wide " \
+        "as the indices"
+    return f"Warning: {why}; N is too small to rank the drivers: rerun with a larger --n"
 
 
 def _box_edges(ax: Any) -> Any:
@@ -373,17 +397,18 @@ def sensitivity(overrides: Sequence[str] = (), n: int = 64, replicates: int = 2,
     return runs, indices, folder
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.sensitivity",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        prog="pasim-sensitivity",
         description="Sobol' sensitivity of steps to 50 %, final adoption, equity gap and cost "
                     "per adopter to the levers and uncertain mechanisms.")
     parser.add_argument("overrides", nargs="*",
                         help="pasim config overrides, e.g. steps=104 mechanisms.coherence=0.7 "
                              f"(applied after the defaults {' '.join(DEFAULT_OVERRIDES)})")
-    parser.add_argument("--n", type=int, default=64,
+    parser.add_argument("--n", type=positive_int, default=64,
                         help="Sobol' base sample size, a power of two (runs: n x (factors+2))")
-    parser.add_argument("--replicates", type=int, default=2, help="replicates per sample")
+    parser.add_argument("--replicates", type=positive_int, default=2,
+                        help="replicates per sample")
     parser.add_argument("--factors", default=None,
                         help="comma-separated factor keys to vary (default: all of FACTORS)")
     add_run_options(parser, DEFAULT_OUT, seed_help="sampling and model base seed")
@@ -396,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         factors = select_factors(args.factors.split(",") if args.factors else None)
         runs, indices, folder = sensitivity(args.overrides, n=args.n,
                                             replicates=args.replicates, factors=factors,
-                                            seed=args.seed, jobs=max(1, args.jobs),
+                                            seed=args.seed, jobs=args.jobs,
                                             out=args.out)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -405,6 +430,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"total-order Sobol' indices ({runs['sample'].nunique()} samples x "
           f"{runs['replicate'].nunique()} replicates):")
     print(shown.round(3).to_string())
+    warning = small_sample_warning(indices)
+    if warning:
+        print(warning, file=sys.stderr)
     print(f"-> {folder}")
     return 0
 

@@ -7,7 +7,7 @@ finished (``summary.json``) or failed (``failed.json``) and writes, atomically:
 - ``runs.parquet``: one row per job x replicate. Columns: ``job`` (the job's directory,
   relative to the sweep), one column per swept parameter (dotted config keys), ``replicate``,
   ``seed``, ``status`` (``ok`` or ``failed``), ``error`` (the one-line error of a failed job),
-  then every summary metric and ``runtime_s``.
+  then every summary metric (``steps_run``: the steps the model ran) and ``runtime_s``.
 - ``timeseries.parquet``: one row per job x replicate x step (``job``, the parameters,
   ``replicate``, ``step``, adopted and aware counts and fractions, ties built, cost).
 - ``sweep.json``: the parameter and metric names and a signature of the run directories it
@@ -206,13 +206,18 @@ def _parameter_values(jobs: list[Job]) -> tuple[list[str], list[dict[str, Any]]]
     return names, values
 
 
+def _beyond_int64(value: Any) -> bool:
+    """An integer no Parquet integer column holds (a seed of 10^29): kept as text instead."""
+    return isinstance(value, int) and not -2**63 <= value < 2**63
+
+
 def _typed(column: pd.Series) -> pd.Series:
     """One Parquet type per column: numbers, booleans, else text."""
     present = column.dropna()
     if present.map(lambda v: isinstance(v, bool | np.bool_)).all():
         return column.astype("boolean")
     if present.map(lambda v: isinstance(v, int | float | np.number)
-                   and not isinstance(v, bool)).all():
+                   and not isinstance(v, bool) and not _beyond_int64(v)).all():
         return pd.to_numeric(column)
     return column.map(lambda v: None if v is None or v is pd.NA else str(v)).astype("string")
 
@@ -221,9 +226,16 @@ def _typed(column: pd.Series) -> pd.Series:
 # tables
 
 
+#: summary metrics renamed in the runs table, where the config key of the same name is a
+#: parameter (``steps`` swept; ``steps_run``: how many steps the model actually ran)
+METRIC_NAMES = {"steps": "steps_run"}
+
+
 def _job_rows(job: Job) -> list[dict[str, Any]]:
     if job.ok:
-        return [{"status": "ok", "error": None, **run} for run in job.record.get("runs", [])]
+        return [{"status": "ok", "error": None,
+                 **{METRIC_NAMES.get(k, k): v for k, v in run.items()}}
+                for run in job.record.get("runs", [])]
     replicates = job.config.get("replicates")
     count = replicates if isinstance(replicates, int) and replicates >= 1 else 1
     return [{"replicate": r if isinstance(replicates, int) else None, "seed": None,

@@ -1,17 +1,17 @@
 """Run a validation study and write its table, figure and findings.
 
-    python -m sim.validation <study> [--small] [--jobs N] [--seed S] [--out DIR]
-    python -m sim.validation all --small
-    python -m sim.validation --list
+    pasim-validate <study> [--small] [--jobs N] [--seed S] [--out DIR]
+    pasim-validate all --small
+    pasim-validate --list
 
 Writes ``<out>/<study>/table.csv`` (tidy: one row per run), ``<study>.png`` and
 ``findings.json`` (the numbers the study's README quotes); ``--out`` defaults to
-``results/validation``. Studies live in ``sim.studies``; see ``experiments/<study>/``.
+``results/validation`` (``results/validation/small`` with ``--small``). Studies live in
+``sim.studies``; see ``experiments/<study>/``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -19,11 +19,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.arguments import CommandParser, non_negative_int, positive_int
 from sim.results import atomic_write, write_json
 from sim.studies import STUDIES
 from sim.studies.common import save_figure
 
 DEFAULT_OUT = Path("results/validation")
+
+
+def default_out(size: str) -> Path:
+    """``<results>/validation``, and ``validation/small`` for the small size, so a quick
+    ``--small`` look never overwrites the README's full-size figures."""
+    from sim.paths import results_root
+
+    folder = results_root() / "validation"
+    return folder / "small" if size == "small" else folder
 
 
 def run_study(name: str, out: Path | str = DEFAULT_OUT, size: str = "default", seed: int = 1,
@@ -44,18 +54,20 @@ def run_study(name: str, out: Path | str = DEFAULT_OUT, size: str = "default", s
     return found
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sim.validation",
+def _parser() -> CommandParser:
+    parser = CommandParser(
+        prog="pasim-validate",
         description="Reproduce a validation study's figure (see experiments/<study>/README.md).")
     parser.add_argument("study", nargs="?", choices=[*STUDIES, "all"],
                         help="which study ('all' runs every one)")
     parser.add_argument("--small", action="store_true",
                         help="the small size (seconds) instead of the README's (minutes)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--seed", type=int, default=1, help="base seed (default 1)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--jobs", type=positive_int, default=1,
+                        help="worker processes (default 1)")
+    parser.add_argument("--seed", type=non_negative_int, default=1, help="base seed (default 1)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default {DEFAULT_OUT}, or {DEFAULT_OUT}/small "
+                             "with --small)")
     parser.add_argument("--list", action="store_true", help="list the studies and exit")
     return parser
 
@@ -67,15 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, study in STUDIES.items():
             print(f"{name:26s} {study.question}")
         return 0
-    if args.jobs < 1:
-        parser.error(f"--jobs: must be >= 1 (got {args.jobs})")
     names = list(STUDIES) if args.study == "all" else [args.study]
     size = "small" if args.small else "default"
+    out = args.out if args.out is not None else default_out(size)
     for name in names:
-        found = run_study(name, args.out, size=size, seed=args.seed, jobs=args.jobs)
+        found = run_study(name, out, size=size, seed=args.seed, jobs=args.jobs)
         shown = {k: v for k, v in found.items() if k not in ("parameters", "study")}
         print(f"{name}: {json.dumps(shown, default=str)}")
-        print(f"  -> {Path(args.out) / name}")
+        print(f"  -> {Path(out) / name}")
     return 0
 
 

@@ -109,6 +109,96 @@ CLI_CASES = [
         files={"edges.csv": EDGES}, shows="'q'"),
 ]
 
+#: checked by ``pasim``'s pre-flight in this process (the same ``sim.cli.main`` the command
+#: runs; it exits before Hydra starts, so a subprocess per case would only add start-up time)
+PREFLIGHT_CASES = [
+    # misspelt or unknown keys
+    Case("appended-top-level-typo", "replicats", args=("+replicats=5",), shows="replicates"),
+    Case("appended-unknown-group", "fooo", args=("+fooo.bar=1",), shows="network"),
+    Case("appended-unknown-seeding-key", "seeding.nodez",
+         args=("seeding=nodes", "+seeding.nodez=[1]"), shows="nodes"),
+    Case("appended-unknown-network-key", "network.size",
+         args=("network=ring_lattice", "+network.size=3")),
+    # the same key twice
+    Case("scenario-given-twice", "scenario", args=("scenario=baseline", "scenario=recommended"),
+         shows="twice"),
+    Case("value-given-twice", "model.noise", args=("model.noise=0.1", "model.noise=0.2"),
+         shows="twice"),
+    Case("group-given-twice-in-a-sweep", "network",
+         args=("-m", "network=ring_lattice", "network=random")),
+    # values out of range, typed or untyped
+    Case("duplicated-seed-nodes", "seeding.nodes[1]",
+         args=("network=ring_lattice", "seeding=nodes", "seeding.nodes=[0,0,1]"), shows="twice"),
+    Case("duplicated-seed-labels", "seeding.nodes[2]",
+         args=("network=file", "network.path={dir}/edges.csv", "seeding=nodes",
+               "seeding.nodes=[a,b,a]"), files={"edges.csv": EDGES}),
+    Case("replicates-unbounded", "replicates", args=("replicates=100000000000000000000",),
+         shows="100000"),
+    Case("steps-unbounded", "steps", args=("steps=1000000000000",)),
+    Case("max-steps-unbounded", "model.max_steps", args=("steps=null",
+                                                        "model.max_steps=99999999999",)),
+    Case("huge-sweep-seed", "seed", args=("-m", "seed=1,100000000000000000000000000000"),
+         shows="9223372036854775807"),
+    Case("huge-network-seed", "network.seed",
+         args=("network=ring_lattice", "network.seed=18446744073709551616")),
+    Case("name-not-a-string", "name", args=("name=[a,b]",)),
+    Case("title-a-list", "title", args=("title=[a,b]",)),
+    Case("event-bigger-than-england", "levers.events.schedule[0].size",
+         args=("levers/events=purposeful", "levers.events.schedule.0.size=100000"),
+         shows="10054"),
+    Case("event-bigger-than-a-lattice", "levers.events.schedule[0].size",
+         args=("network=ring_lattice", "network.n=50", "network.k=4", "levers/events=purposeful",
+               "levers.events.schedule=[{step:1,size:51,audience:{health:1.0}}]"), shows="50"),
+    # unbounded work refused before anything is built
+    Case("lattice-too-big-for-memory", "network.n, network.k",
+         args=("network=ring_lattice", "network.n=1000000000"), shows="available"),
+    Case("random-too-dense-for-memory", "network.n, network.mean_degree",
+         args=("network=random", "network.n=150000", "network.mean_degree=100000"),
+         shows="GiB"),
+    Case("clustered-too-big-for-memory", "network.clusters, network.size",
+         args=("network=clustered", "network.clusters=100000", "network.size=100000")),
+    Case("small-world-too-big-in-a-sweep", "network.n, network.k",
+         args=("-m", "network=small_world", "network.n=1000,2000000000"), shows="sweep job"),
+    # names that would leave the results folder
+    Case("name-climbs-out", "name", args=("-m", "name=../../../outside"), shows="'..'"),
+    Case("name-absolute", "name", args=("-m", "name=/tmp/elsewhere")),
+    Case("name-hidden", "name", args=("-m", "name=.hidden")),
+    Case("name-empty", "name", args=("-m", "name=''")),
+    Case("name-nested", "name", args=("-m", "name=a/b")),
+    Case("name-with-backslash", "name", args=("-m", "name=a\\b")),
+    # the launcher and the output folder
+    Case("zero-workers", "hydra.launcher.n_jobs", args=("-m", "seed=1,2",
+                                                         "hydra.launcher.n_jobs=0")),
+    Case("too-negative-workers", "hydra.launcher.n_jobs",
+         args=("-m", "seed=1,2", "hydra.launcher.n_jobs=-1000")),
+    Case("workers-a-float", "hydra.launcher.n_jobs",
+         args=("-m", "seed=1,2", "hydra.launcher.n_jobs=1.5")),
+    Case("run-dir-in-proc", "hydra.run.dir", args=("hydra.run.dir=/proc/nope",), shows="/proc"),
+    Case("run-dir-under-a-file", "hydra.run.dir", args=("hydra.run.dir={dir}/edges.csv/run",),
+         files={"edges.csv": EDGES}, shows="not a folder"),
+    Case("sweep-dir-in-proc", "hydra.sweep.dir", args=("-m", "seed=1,2",
+                                                       "hydra.sweep.dir=/proc/nope")),
+    # Hydra's own flags do not skip the checks
+    Case("config-name-flag-keeps-checks", "model.noise",
+         args=("--config-name", "config", "model.noise=3"), shows="3"),
+    Case("short-config-name-flag-keeps-checks", "model.noise",
+         args=("-cn", "config", "-m", "model.noise=0,3"), shows="sweep job"),
+    Case("unknown-config-name", "--config-name", args=("--config-name", "nosuch"),
+         shows="config"),
+    Case("missing-config-path", "--config-path", args=("--config-path", "/no/such/folder")),
+    Case("unknown-hydra-flag", "arguments", args=("--colour",), shows="--colour"),
+    Case("multirun-long-flag-keeps-checks", "model.noise", args=("--multirun",
+                                                                  "model.noise=0,2")),
+]
+
+#: missing launcher plugins and schedulers (need the composed Hydra config, checked the same way)
+LAUNCHER_CASES = [
+    Case("launcher-plugin-not-installed", "hydra/launcher",
+         args=("-m", "seed=1,2", "hydra/launcher=ray"), shows="pip install hydra-ray-launcher"),
+    Case("slurm-without-scheduler", "hydra/launcher",
+         args=("-m", "seed=1,2", "hydra/launcher=submitit_slurm"), shows="no SLURM scheduler"),
+]
+
 API_CASES = [
     Case("rate-above-one", "model.noise", {"model.noise": 1.5}, shows="1.5"),
     Case("rate-not-a-number", "model.adoption_rate", {"model.adoption_rate": "fast"},
@@ -170,6 +260,29 @@ API_CASES = [
          {"levers": {"convening": {"strategy": "none", "budget": 50}}}, shows="wide_bridges"),
     Case("unknown-lever", "levers.colour", {"levers": {"colour": {}}}),
     Case("mechanism-out-of-range", "mechanisms.coherence", {"mechanisms": {"coherence": 2}}),
+    # new: keys, bounds, names, memory, events
+    Case("unknown-top-level-key", "replicats", {"replicats": 5}, shows="replicates"),
+    Case("unknown-top-level-group", "fooo", {"fooo": {"bar": 1}}),
+    Case("duplicated-seed-nodes-api", "seeding.nodes[2]",
+         {"seeding": {"strategy": "nodes", "nodes": [3, 4, 3]}}, shows="twice"),
+    Case("replicates-too-many", "replicates", {"replicates": 10**20}),
+    Case("steps-too-many", "steps", {"steps": 10**9}),
+    Case("seed-beyond-64-bits", "seed", {"seed": 10**29}),
+    Case("network-seed-beyond-64-bits", "network.seed", {"network.seed": 2**63}),
+    Case("name-traversal", "name", {"name": "../../x"}, shows="'..'"),
+    Case("name-separator", "name", {"name": "a/b"}),
+    Case("name-dot", "name", {"name": "."}),
+    Case("name-leading-dot", "name", {"name": ".x"}),
+    Case("name-empty-string", "name", {"name": ""}),
+    Case("name-boolean", "name", {"name": True}),
+    Case("title-a-mapping", "title", {"title": {"a": 1}}),
+    Case("event-bigger-than-network", "levers.events.schedule[0].size",
+         {"levers": {"events": {"schedule": [{"step": 1, "size": 61,
+                                              "audience": {"health": 1.0}}]}}}, shows="60"),
+    Case("lattice-beyond-memory", "network.n, network.k", {"network.n": 10**10},
+         shows="available"),
+    Case("random-beyond-memory", "network.n, network.mean_degree",
+         {"network": {"name": "random", "n": 150_000, "mean_degree": 100_000}}),
 ]
 
 FILE_CASES = [
@@ -318,6 +431,52 @@ def test_command_line_rejects(case: Case, tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def _in_process_pasim(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture) -> tuple[int, str]:
+    import sim.cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["pasim", *args])
+    with pytest.raises(SystemExit) as exit_:
+        sim.cli.main()
+    return exit_.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", PREFLIGHT_CASES + LAUNCHER_CASES,
+                         ids=[c.id for c in PREFLIGHT_CASES + LAUNCHER_CASES])
+def test_preflight_rejects(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture) -> None:
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    write_files(inputs, case.files)
+    before = snapshot(tmp_path)
+    args = list(fill(case.args, inputs))
+    for key in ("hydra.run.dir", "hydra.sweep.dir"):  # outputs in tmp, unless the case says
+        if not any(a.startswith(f"{key}=") for a in args):
+            args.append(f"{key}={tmp_path}/{key.split('.')[1]}")
+    code, err = _in_process_pasim(args, tmp_path, monkeypatch, capsys)
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    assert_names_field(errors[0].removeprefix("error: "), case)
+    assert snapshot(tmp_path) == before
+
+
+def test_the_command_line_accepts_what_the_checks_allow(tmp_path: Path) -> None:
+    """The other side of the table: a numeric title, a numeric name, a safe dotted name."""
+    from sim.config import check_command_line
+
+    base = ["network=ring_lattice", "network.n=100", "steps=3", f"hydra.run.dir={tmp_path}/r"]
+    assert check_command_line([*base, "title=2024"]) == 1
+    assert check_command_line(["-m", *base, "name=2024", "seed=1,2"]) == 2
+    assert check_command_line(["-m", *base, "name=grid_v1.2-final", "hydra.launcher.n_jobs=-1"]) \
+        == 1
+    assert check_command_line(["--config-name", "config", *base]) == 1
+    assert check_command_line(["--cfg", "job", "model.noise=3"]) == 0  # shows, runs nothing
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("case", API_CASES + FILE_CASES,
                          ids=[c.id for c in API_CASES + FILE_CASES])
 def test_api_rejects(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -335,8 +494,71 @@ def test_api_rejects(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture) 
 
 
 def test_the_tables_hold_at_least_thirty_distinct_bad_inputs() -> None:
-    cases = CLI_CASES + API_CASES + FILE_CASES
+    cases = CLI_CASES + PREFLIGHT_CASES + LAUNCHER_CASES + API_CASES + FILE_CASES + \
+        COMMAND_CASES
     assert len({c.id for c in cases}) == len(cases) >= 30
+
+
+# ------------------------------------------------------------------------------------------
+# the research commands: argparse errors are one line naming the option
+
+
+#: ``args`` starts with the command's name; ``field`` is the option the line must name
+COMMAND_CASES = [
+    Case("validate-unknown-study", "study", args=("pasim-validate", "nosuch"), shows="all"),
+    Case("validate-zero-jobs", "--jobs", args=("pasim-validate", "all", "--jobs", "0")),
+    Case("validate-negative-seed", "--seed", args=("pasim-validate", "all", "--seed", "-1")),
+    Case("validate-unknown-option", "unrecognized arguments",
+         args=("pasim-validate", "--fast")),
+    Case("optimise-unknown-objective", "--objective",
+         args=("pasim-optimise", "--objective", "speed"), shows="steps_to_50"),
+    Case("optimise-zero-jobs", "--jobs", args=("pasim-optimise", "--jobs", "0")),
+    Case("optimise-trials-not-a-number", "--trials", args=("pasim-optimise", "--trials", "x")),
+    Case("sensitivity-zero-samples", "--n", args=("pasim-sensitivity", "--n", "0")),
+    Case("sensitivity-zero-jobs", "--jobs", args=("pasim-sensitivity", "--jobs", "0")),
+    Case("report-without-sweep", "sweep_dir", args=("pasim-report",), shows="required"),
+    Case("report-no-such-sweep", "path", args=("pasim-report", "{dir}/nowhere")),
+    Case("compare-not-an-override", "--fast", args=("pasim-compare", "--fast")),
+]
+
+COMMANDS = {"pasim-validate": "sim.validation", "pasim-optimise": "sim.optimise",
+            "pasim-sensitivity": "sim.sensitivity", "pasim-report": "sim.report",
+            "pasim-compare": "sim.compare"}
+
+
+def _command_main(name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(COMMANDS[name]).main
+
+
+@pytest.mark.parametrize("case", COMMAND_CASES, ids=[c.id for c in COMMAND_CASES])
+def test_research_commands_reject_in_one_line(case: Case, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    name, *args = fill(case.args, tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        code = _command_main(name)(args)
+        raise SystemExit(code)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert_names_field(lines[0].removeprefix("error: "), case)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_research_command_has_help_naming_itself(name: str,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        _command_main(name)(["--help"])
+        raise SystemExit(0)
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: {name} "), out[:200]
 
 
 # ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 PASIM = [sys.executable, "-m", "sim.cli"]
 
@@ -55,3 +56,81 @@ def test_bad_value_gives_one_line_and_writes_nothing(tmp_path: Path) -> None:
     assert lines[-1].startswith("error: network.k")
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+#: ``pasim`` with the clock stopped at one second, whichever clock the run directory reads
+FROZEN_CLOCK = """
+import datetime, sys, time
+FIXED = datetime.datetime(2030, 1, 2, 3, 4, 5)
+class Frozen(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return FIXED
+import hydra.core.utils
+hydra.core.utils.datetime = Frozen
+real_strftime = time.strftime
+time.strftime = lambda fmt, t=None: real_strftime(fmt, FIXED.timetuple())
+import sim.cli
+sys.argv = ["pasim"] + sys.argv[1:]
+sim.cli.main()
+"""
+
+
+def test_two_runs_started_in_the_same_second_get_their_own_directories(tmp_path: Path) -> None:
+    """Started together with the clock stopped, two different runs must not share a folder:
+    each folder's config, summary and time series come from one and the same run."""
+    base = ["network=ring_lattice", "network.n=200", "network.k=4", "steps=12", "figure=false",
+            "seeding=nodes", "seeding.nodes=[0,1]"]
+    procs = [subprocess.Popen([sys.executable, "-c", FROZEN_CLOCK, *base,
+                               f"model.threshold={t}"], cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for t in (1, 2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    runs = sorted((tmp_path / "results" / "runs").iterdir())
+    assert len(runs) == 2, runs
+    assert all(run.name.startswith("2030-01-02_03-04-05") for run in runs)
+    thresholds = set()
+    for run in runs:
+        summary = json.loads((run / "summary.json").read_text())
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        assert config["model"]["threshold"] == summary["config"]["model"]["threshold"]
+        series = pd.read_parquet(run / "timeseries.parquet")
+        assert summary["mean"]["final_adopted"] == series["adopted"].iloc[-1]
+        thresholds.add(config["model"]["threshold"])
+    assert thresholds == {1, 2}
+
+
+def test_a_name_cannot_escape_the_results_folder(tmp_path: Path) -> None:
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    proc = run_pasim("-m", "name=../../../outside", "network=ring_lattice", "network.n=100",
+                     "steps=2", "figure=false", "hydra/launcher=basic", cwd=work)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: name: must be one folder")
+    assert {p.name for p in tmp_path.rglob("*")} == {"a", "b"}
+
+
+def test_a_sweep_job_folder_stays_inside_the_sweep(tmp_path: Path) -> None:
+    from sim.paths import safe_subdir
+
+    sweep = tmp_path / "sweep"
+    for dirname in ("network.path=../../x", "a/../../b", "..", "network.path=/etc/../.."):
+        job = (sweep / safe_subdir(dirname)).resolve()
+        assert job.is_relative_to(sweep.resolve()) and job != sweep.resolve(), dirname
+    assert safe_subdir("levers/convening=wide_bridges,seed=1") == \
+        "levers/convening=wide_bridges,seed=1"  # nesting by config group is kept
+
+
+def test_results_go_to_the_project_folder_from_anywhere_inside_it(monkeypatch) -> None:
+    """A notebook run from notebooks/ writes into the project's results/, not notebooks/."""
+    from sim.paths import RESULTS_ENV, project_root, results_root
+
+    root = project_root(Path(__file__).parent)
+    assert root is not None and (root / "configs").is_dir()
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    monkeypatch.chdir(root / "notebooks")
+    assert results_root() == root / "results"
+    monkeypatch.setenv(RESULTS_ENV, "/tmp/elsewhere")
+    assert results_root() == Path("/tmp/elsewhere")

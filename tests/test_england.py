@@ -1,234 +1,281 @@
-"""The synthetic England network: real skeleton, configurable synthetic inside, fast build."""
+"""The real England network against the shipped tables it is built from."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
+from sim import outcomes
 from sim.errors import InputError
 from sim.network import Network
-from sim.networks.england import DEFAULT_LEADERS, england, icb_regions
+from sim.networks.england import england
+from sim.networks.england_tables import default_dir
 
-REGION_COUNTS = {
-    "North East and Yorkshire": 4,
-    "North West": 3,
-    "Midlands": 11,
-    "East of England": 6,
-    "London": 5,
-    "South East": 6,
-    "South West": 7,
-}
+DATA = default_dir()
+CHECKED = {"QOP": "NHS Greater Manchester ICB", "QT6": "NHS Cornwall and the Isles of Scilly ICB",
+           "QMF": "NHS North East London ICB"}
+CENSUS_ENGLAND = 56_489_608  # Census 2021 usual residents in the shipped LSOA sums (README)
 
 
 @pytest.fixture(scope="module")
 def net() -> Network:
-    return england(seed=7)
+    return england(seed=3)
+
+
+def table(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / name, dtype={"pcn_code": str})
 
 
 def orgs(net: Network) -> pd.DataFrame:
     return net.nodes[net.nodes["agent_type"] == "Organisation"]
 
 
-def leaders(net: Network) -> pd.DataFrame:
-    return net.nodes[net.nodes["agent_type"] == "Leader"]
+def tied(net: Network, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray(net.adjacency[a, b]).ravel()
 
 
-def test_shipped_data_lists_42_icbs_in_7_regions() -> None:
-    table = icb_regions()
-    assert len(table) == 42 and table["icb_name"].is_unique
-    assert table["region"].value_counts().to_dict() == REGION_COUNTS
+def node_of(net: Network, kind: str, code: str) -> int:
+    o = orgs(net)
+    return int(o.index[(o["kind"] == kind) & (o["org_code"] == code)][0])
 
 
-def test_42_systems_in_7_regions(net: Network) -> None:
-    local = net.nodes[net.nodes["system"] != ""]
-    per_region = local.groupby("region")["system"].nunique().to_dict()
-    assert per_region == REGION_COUNTS
-    assert net.meta["n_systems"] == 42 and net.meta["n_regions"] == 7
+@pytest.mark.parametrize("code", sorted(CHECKED))
+def test_counts_of_trusts_pcns_practices_councils_equal_the_data(net: Network, code: str) -> None:
+    o = orgs(net)
+    mine = o[o["icb_code"] == code]
+    assert mine.loc[mine["kind"] == "icb", "icb_name"].tolist() == [CHECKED[code]]
+    trusts = table("nhs_trusts_2025.csv")
+    assert (mine["kind"] == "nhs_trust").sum() == (trusts["icb_code"] == code).sum()
+    pcns = table("pcns_2024.csv")
+    assert (mine["kind"] == "pcn").sum() == (pcns["icb_code"] == code).sum()
+    practices = table("gp_practices_2025.csv")
+    in_pcns = practices["pcn_code"].isin(pcns.loc[pcns["icb_code"] == code, "pcn_code"])
+    n_practices = pd.to_numeric(mine.loc[mine["kind"] == "pcn", "org_code"].map(
+        practices[in_pcns].groupby("pcn_code").size()).fillna(0)).sum()
+    assert n_practices == in_pcns.sum() > 0
+    pieces = table("lad24_to_icb24_pop.csv")
+    here = pieces[pieces["icb_code"] == code]
+    n_councils = here["utla23_code"].nunique() + here.loc[
+        here["lad_type"] == "non-metropolitan district", "lad_code"].nunique()
+    councils = o.index[o["kind"].isin(["local_authority", "district_council"])].to_numpy()
+    icb = node_of(net, "icb", code)
+    assert (tied(net, np.full(councils.size, icb), councils) > 0).sum() == n_councils
+    summary = table("icb_summary.csv").set_index("icb_code").loc[code]
+    assert (mine["kind"] == "pcn").sum() == summary["n_pcns_oct2024"]
+    assert (mine["kind"] == "nhs_trust").sum() == summary["n_nhs_trusts_hq"]
+
+
+def test_greater_manchester_cornwall_and_nel_have_their_real_councils(net: Network) -> None:
+    o = orgs(net)
+    councils = o[o["kind"].isin(["local_authority", "district_council"])]
+    per_icb = councils.groupby("icb_code").size()
+    assert (per_icb["QOP"], per_icb["QT6"], per_icb["QMF"]) == (10, 2, 8)
+    assert set(councils.loc[councils["icb_code"] == "QT6", "name"]) == {
+        "Cornwall", "Isles of Scilly"}
+
+
+def test_populations_sum_to_the_census_total(net: Network) -> None:
+    o = orgs(net)
+    upper = o.loc[o["kind"] == "local_authority", "population"].sum()
+    assert upper == pytest.approx(CENSUS_ENGLAND, abs=1)
+    assert o.loc[o["kind"] == "icb", "population"].sum() == pytest.approx(CENSUS_ENGLAND, abs=1)
+    summary = table("icb_summary.csv").set_index("icb_code")["census2021_pop"]
+    icbs = o[o["kind"] == "icb"].set_index("org_code")["population"]
+    np.testing.assert_allclose(icbs[summary.index], summary, atol=1)
+    assert net.meta["places"].population.sum() == pytest.approx(CENSUS_ENGLAND, abs=1)
+
+
+def test_all_42_icss_present_with_their_region(net: Network) -> None:
+    ref = table("icb_reference.csv").set_index("icb_code")
+    icbs = orgs(net)[orgs(net)["kind"] == "icb"].set_index("org_code")
+    assert len(icbs) == 42 and set(icbs.index) == set(ref.index)
+    assert (icbs["region"] == ref.loc[icbs.index, "region"]).all()
+    assert (icbs["name"] == ref.loc[icbs.index, "icb_name"]).all()
     regions = orgs(net)[orgs(net)["kind"] == "nhs_region"]
-    assert sorted(regions["region"]) == sorted(REGION_COUNTS)
-    assert (regions["system"] == "").all()
+    for code, row in icbs.iterrows():
+        region = int(regions.index[regions["name"] == row["region"]][0])
+        assert tied(net, np.array([node_of(net, "icb", code)]), np.array([region]))[0] > 0
 
 
-def test_one_icb_and_one_active_partnership_per_system(net: Network) -> None:
+def test_a_county_spanning_icbs_is_one_agent_tied_to_each_by_population_share(net) -> None:
     o = orgs(net)
-    for kind in ("icb", "active_partnership"):
-        per_system = o[o["kind"] == kind].groupby("system").size()
-        assert len(per_system) == 42 and (per_system == 1).all()
-        assert (o.loc[o["kind"] == kind, "level"] == "system").all()
-    assert set(o.loc[o["kind"] == "icb", "label"]) == {
-        f"icb:{name}" for name in icb_regions()["icb_name"]
-    }
+    essex = o[(o["kind"] == "local_authority") & (o["name"] == "Essex")]
+    assert len(essex) == 1
+    shares = table("utla23_to_icb24_pop.csv").query("utla23_name == 'Essex'")
+    icb_nodes = [node_of(net, "icb", c) for c in shares["icb_code"]]
+    weights = tied(net, np.array(icb_nodes), np.full(len(icb_nodes), essex.index[0]))
+    np.testing.assert_allclose(weights, shares["share_of_utla_pop"], atol=1e-3)
+    assert essex["icb_code"].item() == shares.sort_values("pop_2021")["icb_code"].iloc[-1]
 
 
-def test_columns_and_national_bodies(net: Network) -> None:
-    expected = {"label", "agent_type", "kind", "sector", "level", "region", "system",
-                "organisation", "deprivation", "influence", "cluster"}
-    assert expected <= set(net.nodes.columns)
-    assert net.nodes["label"].is_unique
-    national = orgs(net)[orgs(net)["level"] == "national"]
-    bodies = national[national["kind"] == "national_body"]
-    assert bodies["sector"].tolist() == ["health", "health", "physical_activity"]
-    assert (national["system"] == "").all() and (national["region"] == "").all()
-    assert (national["cluster"] == -1).all()
-    local = net.nodes[net.nodes["level"].isin(["system", "local"])]
-    assert (local["cluster"] >= 0).all()
-    assert local["cluster"].nunique() == net.meta["n_clusters"]
-
-
-def test_leaders_belong_to_an_organisation_of_same_system_and_sector(net: Network) -> None:
-    nodes, lead = net.nodes, leaders(net)
-    org = nodes.loc[lead["organisation"].to_numpy()]
-    assert (org["agent_type"] == "Organisation").all()
-    for col in ("system", "sector", "level", "region", "cluster", "deprivation"):
-        np.testing.assert_array_equal(org[col].to_numpy(), lead[col].to_numpy())
-    a = net.adjacency
-    assert (a[lead.index.to_numpy(), lead["organisation"].to_numpy()] > 0).all()
-    assert (orgs(net)["organisation"] == -1).all()
-
-
-def test_leaders_of_one_organisation_are_all_tied(net: Network) -> None:
-    lead = leaders(net)
-    icb = net.nodes.index[net.nodes["kind"] == "icb"][0]
-    team = lead.index[lead["organisation"] == icb].to_numpy()
-    assert team.size == 10
-    block = net.adjacency[team][:, team].toarray()
-    assert (block + np.eye(team.size) > 0).all()
-
-
-def test_dense_inside_a_sector_sparse_across(net: Network) -> None:
+def test_acute_trusts_are_tied_to_the_icbs_their_catchment_covers(net: Network) -> None:
+    trust = node_of(net, "nhs_trust", "RXK")  # Sandwell and West Birmingham: HQ QHL
+    for code in ("QHL", "QUA"):  # ... main catchment Black Country (52 %)
+        assert tied(net, np.array([trust]), np.array([node_of(net, "icb", code)]))[0] > 0
+    catchment = table("trust_catchment_icb22.csv")
+    big = catchment[catchment["share_of_trust_admissions"] >= 0.05]
     o = orgs(net)
-    o = o[o["cluster"] >= 0]
-    idx = o.index.to_numpy()
-    sub = sp.triu(net.adjacency[idx][:, idx], k=1).tocoo()
-    cluster, system = o["cluster"].to_numpy(), o["system"].to_numpy()
-    same_cluster = cluster[sub.row] == cluster[sub.col]
-    same_system = system[sub.row] == system[sub.col]
-    sizes = o.groupby("cluster").size().to_numpy()
-    within_pairs = (sizes * (sizes - 1) // 2).sum()
-    per_system = o.groupby("system").size().to_numpy()
-    cross_pairs = (per_system * (per_system - 1) // 2).sum() - within_pairs
-    within = same_cluster.sum() / within_pairs
-    across = (same_system & ~same_cluster).sum() / cross_pairs
-    assert within > 0.2 and across < 0.05
-    assert within > 8 * across
-    assert (same_system | ~same_cluster).all()  # no local ties between different ICSs
+    trusts = o[o["kind"] == "nhs_trust"]
+    big = big[big["org_code"].isin(trusts["org_code"])]
+    t = [node_of(net, "nhs_trust", c) for c in big["org_code"]]
+    i = [node_of(net, "icb", c) for c in big["icb_code"]]
+    assert (tied(net, np.array(t), np.array(i)) > 0).all()
 
 
-def test_vertical_ties(net: Network) -> None:
-    nodes, a = net.nodes, net.adjacency
-    label_to_node = pd.Series(nodes.index, index=nodes["label"])
-    icbs = nodes[nodes["kind"] == "icb"]
-    regions = label_to_node[("nhs_region:" + icbs["region"]).to_numpy()].to_numpy()
-    assert (a[icbs.index.to_numpy(), regions] > 0).all()
-    nhse = label_to_node["national_body:NHS England"]
-    region_nodes = nodes.index[nodes["kind"] == "nhs_region"].to_numpy()
-    assert (a[region_nodes, np.full(7, nhse)] > 0).all()
-    sport = label_to_node["national_body:Sport England"]
-    aps = nodes.index[nodes["kind"] == "active_partnership"].to_numpy()
-    assert (a[aps, np.full(aps.size, sport)] > 0).all()
-    ohid = label_to_node["national_body:OHID"]
-    las = nodes.index[nodes["kind"] == "local_authority"].to_numpy()
-    assert 0 < (a[las, np.full(las.size, ohid)] > 0).sum() < las.size
+def test_deprivation_is_imd_2019_scaled_over_districts(net: Network) -> None:
+    imd = table("imd2019_lad23.csv").set_index("lad_code")
+    score = imd["imd_avg_score"]
+    scaled = (score - score.min()) / (score.max() - score.min())
+    o = orgs(net)
+    districts = o[o["kind"] == "district_council"].set_index("org_code")
+    np.testing.assert_allclose(districts["deprivation"], scaled[districts.index], atol=1e-12)
+    blackpool = o[(o["kind"] == "local_authority") & (o["name"] == "Blackpool")]
+    assert blackpool["deprivation"].item() == pytest.approx(1.0)
+    assert blackpool["deprivation_quintile"].item() == 5
+    # the district quintile is the real one: 5 = the 59 or 60 most deprived of 296 districts
+    ranks = score.rank(ascending=False)
+    top = imd.index[ranks <= 59]
+    unitary = o[o["org_code"].isin(top) & (o["kind"] == "local_authority")]
+    assert (unitary["deprivation_quintile"] == 5).all() and len(unitary) > 20
+    least = o[o["org_code"].isin(imd.index[ranks > 296 - 59])]
+    assert (least["deprivation_quintile"] == 1).all()
 
 
-def test_adjacency_symmetric_without_self_loops(net: Network) -> None:
-    a = net.adjacency
-    assert a.shape == (len(net.nodes), len(net.nodes))
-    assert abs(a - a.T).max() == 0
-    assert a.diagonal().sum() == 0
-    assert (a.data > 0).all()
+def test_pcn_deprivation_is_its_practices_list_weighted_mean(net: Network) -> None:
+    practices = table("gp_practices_2025.csv")
+    imd = table("imd2019_lad23.csv").set_index("lad_code")["imd_avg_score"]
+    scaled = (imd - imd.min()) / (imd.max() - imd.min())
+    pcn = practices[practices["pcn_code"].notna()].groupby("pcn_code").filter(
+        lambda g: g["lad_code_aif"].isin(scaled.index).all() and g["lad_code_aif"].nunique() > 1)
+    code = pcn["pcn_code"].iloc[0]
+    mine = pcn[pcn["pcn_code"] == code]
+    expected = np.average(scaled[mine["lad_code_aif"]], weights=mine["registered_pop_2025_26"])
+    o = orgs(net)
+    got = o.loc[(o["kind"] == "pcn") & (o["org_code"] == code), "deprivation"].item()
+    assert got == pytest.approx(expected, rel=1e-6)
 
 
-def test_deprivation_in_unit_interval(net: Network) -> None:
-    dep = net.nodes["deprivation"].to_numpy()
-    assert ((dep >= 0) & (dep <= 1)).all()
-    by_system = net.nodes[net.nodes["system"] != ""].groupby("system")["deprivation"]
-    assert by_system.std().mean() < by_system.mean().std()  # mostly an ICS-level signal
+def test_real_codes_and_names_on_every_organisation(net: Network) -> None:
+    nodes = net.nodes
+    assert {"icb_code", "icb_name", "org_code", "name", "kind", "agent_type", "sector", "level",
+            "region", "system", "organisation", "deprivation", "influence",
+            "cluster"} <= set(nodes.columns)
+    assert nodes["label"].is_unique
+    o = orgs(net)
+    assert (o["org_code"] != "").all() and (o["name"] != "").all()
+    assert set(o.loc[o["kind"] == "pcn", "org_code"]) == set(table("pcns_2024.csv")["pcn_code"])
+    aps = o[o["kind"] == "active_partnership"]
+    assert len(aps) == 43 and aps["name"].is_unique
+    local = o[o["level"].isin(["system", "local"])]
+    assert (local["icb_code"] != "").all() and (local["system"] == local["icb_name"]).all()
+    lead = nodes[nodes["agent_type"] == "Leader"]
+    np.testing.assert_array_equal(lead["org_code"].to_numpy(),
+                                  nodes["org_code"].to_numpy()[lead["organisation"].to_numpy()])
 
 
-def test_key_players_have_more_influence(net: Network) -> None:
-    lead = leaders(net)
-    org_kind = net.nodes["kind"].to_numpy()[lead["organisation"].to_numpy()]
-    key = ((org_kind == "icb") & lead["kind"].isin(["board_member", "commissioner"]).to_numpy()) | (
-        (org_kind == "national_body") & (lead["kind"] == "board_member").to_numpy()
-    )
-    assert (lead["influence"][key] == 2.0).all()
-    assert (lead["influence"][~key] == 1.0).all()
-    assert (orgs(net)["influence"] == 1.0).all()
-    custom = england(seed=7, key_players=[("pcn", "clinician")], key_player_influence=3.0)
-    cl = leaders(custom)
-    is_pcn = custom.nodes["kind"].to_numpy()[cl["organisation"].to_numpy()] == "pcn"
-    assert (cl["influence"][is_pcn & (cl["kind"] == "clinician").to_numpy()] == 3.0).all()
-    assert cl["influence"].max() == 3.0 and (cl["influence"] == 3.0).sum() == 1260
+def test_active_partnerships_cover_every_council_once(net: Network) -> None:
+    areas = table("active_partnership_areas.csv")
+    assert areas["active_partnership"].nunique() == 43 and areas["utla23_code"].is_unique
+    partial = table("active_partnerships_partial.csv")
+    got = areas.set_index("utla23_code").loc[partial["utla23_code"], "active_partnership"]
+    assert (got.to_numpy() == partial["active_partnership"].to_numpy()).all()
+    o = orgs(net)
+    london = node_of(net, "active_partnership", o.loc[o["name"] == "London Sport",
+                                                       "org_code"].item())
+    boroughs = o.index[(o["kind"] == "local_authority") & (o["region"] == "London")].to_numpy()
+    assert boroughs.size == 33
+    assert (tied(net, np.full(boroughs.size, london), boroughs) > 0).all()
 
 
-def test_same_seed_same_network_different_seed_different(net: Network) -> None:
-    again = england(seed=7)
+def test_subset_keeps_national_and_regional_ties() -> None:
+    sub = england(seed=3, icbs=["QOP", "NHS Cornwall and the Isles of Scilly ICB"])
+    o = orgs(sub)
+    assert sorted(o.loc[o["kind"] == "icb", "org_code"]) == ["QOP", "QT6"]
+    assert sorted(o.loc[o["kind"] == "nhs_region", "name"]) == ["North West", "South West"]
+    assert (o["kind"] == "national_body").sum() == 3
+    assert set(o.loc[o["level"].isin(["system", "local"]), "icb_code"]) == {"QOP", "QT6"}
+    full = orgs(england(seed=3))
+    for kind in ("nhs_trust", "pcn", "local_authority"):
+        for code in ("QOP", "QT6"):
+            assert ((o["kind"] == kind) & (o["icb_code"] == code)).sum() == (
+                (full["kind"] == kind) & (full["icb_code"] == code)).sum()
+    nhse = node_of(sub, "national_body", "X24")
+    regions = o.index[o["kind"] == "nhs_region"].to_numpy()
+    assert (tied(sub, regions, np.full(2, nhse)) > 0).all()
+    assert sub.meta["places"].population.sum() == pytest.approx(2_867_771 + 572_361, abs=1)
+
+
+def test_unknown_icb_is_one_line_naming_how_to_list_them() -> None:
+    with pytest.raises(InputError) as err:
+        england(icbs=["QOP", "XYZ"])
+    message = str(err.value)
+    assert message.startswith("network.icbs: unknown ICB 'XYZ'") and "\n" not in message
+    assert "icb_table" in message
+
+
+def test_same_seed_same_network_other_seed_other_ties(net: Network) -> None:
+    again = england(seed=3)
     pd.testing.assert_frame_equal(net.nodes, again.nodes)
     assert (net.adjacency != again.adjacency).nnz == 0
-    other = england(seed=8)
-    assert other.n == net.n  # sizes are set by the config, ties and deprivation by the seed
+    other = england(seed=4)
+    pd.testing.assert_frame_equal(net.nodes, other.nodes)  # organisations are the data's
     assert (other.adjacency != net.adjacency).nnz > 0
-    assert not np.allclose(other.nodes["deprivation"], net.nodes["deprivation"])
 
 
-def test_counts_by_kind_match_config(net: Network) -> None:
-    counts = net.nodes["kind"].value_counts().to_dict()
-    expected_orgs = {"national_body": 3, "nhs_region": 7, "icb": 42, "nhs_trust": 210,
-                     "pcn": 1260, "local_authority": 315, "active_partnership": 42,
-                     "leisure_provider": 336, "vcs_organisation": 630, "community_group": 840}
-    o = orgs(net)["kind"].value_counts().to_dict()
-    assert {k: o[k] for k in expected_orgs} == expected_orgs
-    assert o["academia"] == 2 + 21
-    expected_leaders: dict[str, int] = {}
-    for kind, roles in DEFAULT_LEADERS.items():
-        for role, n in roles.items():
-            expected_leaders[role] = expected_leaders.get(role, 0) + n * o[kind]
-    assert leaders(net)["kind"].value_counts().to_dict() == expected_leaders
-    assert net.meta["counts"] == counts
-    assert 8000 <= net.n <= 12000
+def test_adjacency_symmetric_positive_without_self_loops(net: Network) -> None:
+    a = net.adjacency
+    assert abs(a - a.T).max() == 0 and a.diagonal().sum() == 0 and (a.data > 0).all()
 
 
-def test_sizes_scale_with_parameters() -> None:
-    base = england(seed=1)
-    bigger = england(seed=1, pcns_per_system=60, local_authorities_per_system=3.2,
-                     national_academia=0, universities_per_system=0)
-    kinds, bkinds = base.nodes["kind"].value_counts(), bigger.nodes["kind"].value_counts()
-    assert bkinds["pcn"] == 2 * kinds["pcn"] == 2520
-    assert bkinds["local_authority"] == round(3.2 * 42)
-    las = bigger.nodes[bigger.nodes["kind"] == "local_authority"].groupby("system").size()
-    assert set(las) <= {3, 4}
-    assert "academia" not in bkinds and "researcher" not in bkinds
-    custom = england(seed=1, leaders={"pcn": {"clinician": 3}, "community_group": {}})
-    ck = custom.nodes["kind"].value_counts()
-    assert ck["clinician"] == 3 * 1260 + 2 * 210
-    assert ck["manager"] == kinds["manager"] - 1260 - 840
-    none = england(seed=1, p_within_sector=0, p_cross_sector=0, p_leader_within=0,
-                   p_leader_cross=0, p_vertical=0, p_leader_vertical=0)
-    assert none.n_edges < base.n_edges / 2
+def test_people_embedded_need_both_their_council_and_their_pcn(net: Network) -> None:
+    o = orgs(net)
+    adopted = np.zeros(net.n, bool)
+    assert outcomes.embedded_share(net, adopted).sum() == 0
+    cornwall = o.index[(o["icb_code"] == "QT6") & (o["kind"] == "pcn")].to_numpy()
+    council = node_of(net, "local_authority", "E06000052")  # Cornwall
+    adopted[cornwall] = True
+    assert outcomes.embedded_share(net, adopted).sum() == 0  # council not yet
+    adopted[council] = True
+    places = net.meta["places"]
+    people = places.population * outcomes.embedded_share(net, adopted)
+    cornwall_pop = places.population[places.lad_code == "E06000052"].sum()
+    # residents share out over their district's practices' lists; the 2 Bude practices are in a
+    # Devon PCN and 2 practices have no PCN, so their share stays uncovered
+    practices = table("gp_practices_2025.csv").query("lad_code_aif == 'E06000052'")
+    in_pcn = practices["pcn_code"].isin(o.loc[o.index.isin(cornwall), "org_code"])
+    lists = practices["registered_pop_2025_26"]
+    expected = cornwall_pop * lists[in_pcn].sum() / lists.sum()
+    assert people.sum() == pytest.approx(expected, rel=1e-9) and expected < 0.96 * cornwall_pop
+    everyone = outcomes.embedded_share(net, np.ones(net.n, bool))
+    assert 0.98 < (places.population * everyone).sum() / places.population.sum() < 1.0
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [
-        ({"pcns_per_system": -1}, "network.pcns_per_system"),
-        ({"nhs_trusts_per_system": float("nan")}, "network.nhs_trusts_per_system"),
-        ({"national_academia": 1.5}, "network.national_academia"),
-        ({"p_within_sector": 1.2}, "network.p_within_sector"),
-        ({"p_cross_sector": -0.1}, "network.p_cross_sector"),
-        ({"p_leader_vertical": "high"}, "network.p_leader_vertical"),
-        ({"key_player_influence": 0}, "network.key_player_influence"),
-        ({"deprivation_alpha": 0}, "network.deprivation_alpha"),
-        ({"deprivation_beta": -2}, "network.deprivation_beta"),
-        ({"deprivation_spread": -0.1}, "network.deprivation_spread"),
-        ({"leaders": {"hospital": {"manager": 1}}}, "network.leaders"),
-        ({"leaders": {"pcn": {"manager": -1}}}, "network.leaders.pcn.manager"),
-        ({"key_players": [("icb",)]}, "network.key_players"),
-        ({"seed": -3}, "network.seed"),
-    ],
-)
-def test_bad_parameters_name_the_field(kwargs: dict, field: str) -> None:
-    with pytest.raises(InputError, match=field.replace(".", r"\.")):
-        england(**kwargs)
+def copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "england"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.mark.parametrize(("file", "edit", "shows"), [
+    ("pcns_2024.csv", lambda t: t.drop(columns=["pcn_code"]), "column 'pcn_code' missing"),
+    ("lad24_to_icb24_pop.csv", lambda t: t.assign(pop_2021=t["pop_2021"].astype(object).where(
+        t.index != 3, "lots")), "column 'pop_2021' must hold numbers (row 5: 'lots')"),
+    ("nhs_trusts_2025.csv", lambda t: t.assign(icb_code=t["icb_code"].where(t.index != 0)),
+     "column 'icb_code' has an empty value (row 2)"),
+    ("imd2019_lad23.csv", None, "table missing"),
+])
+def test_missing_or_malformed_table_is_one_line_naming_file_and_column(
+        tmp_path: Path, file: str, edit, shows: str) -> None:
+    data = copy_data(tmp_path)
+    if edit is None:
+        (data / file).unlink()
+    else:
+        edit(pd.read_csv(data / file, dtype=str)).to_csv(data / file, index=False)
+    with pytest.raises(InputError) as err:
+        england(seed=1, data_dir=str(data))
+    message = str(err.value)
+    assert message.startswith(str(data / file)) and shows in message and "\n" not in message

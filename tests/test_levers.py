@@ -22,14 +22,15 @@ from sim.compare import compose
 from sim.config import validate
 from sim.errors import InputError
 from sim.levers import champions as champions_lever
-from sim.levers.convening import bridge_ties, team_shape
 from sim.levers.events import apportion
 from sim.networks import build_network
+from sim.networks.bridges import bridge
 from sim.runner import RunResult, simulate
 from sim.world import build_model, plan_world
 
 #: a smaller England (about 4,700 agents): same structure, fewer organisations per ICS
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 #: complex contagion without the behavioural noise: thresholds of 2, cross-sector and
 #: centre-place ties discounted, nothing else
@@ -121,9 +122,9 @@ def test_a_lever_that_is_on_changes_the_run() -> None:
 def test_convening_builds_what_the_budget_buys_and_charges_per_tie() -> None:
     cfg = config(*SMALL_ENGLAND, *COMPLEX, "steps=104", "levers/convening=wide_bridges",
                  "levers.convening.budget=90", "levers.convening.cost_per_tie=2",
-                 "levers.convening.width=4")
+                 "levers.convening.width=2")
     model = model_for(cfg).run(104)
-    per_year = (90 // 2) // 4 * 4  # 45 ties paid for, 11 bridges of 4
+    per_year = (90 // 2) // 4 * 4  # 45 ties paid for, 11 bridges of 2 x 2
     history = model.history.set_index("step")
     assert model.ties_built == 2 * per_year
     assert model.cost == pytest.approx(2 * per_year * 2)
@@ -135,13 +136,42 @@ def test_convening_builds_what_the_budget_buys_and_charges_per_tie() -> None:
     assert len(weeks_with_ties) == 8
 
 
-def test_wide_bridge_teams_give_far_nodes_several_ties() -> None:
-    assert [team_shape(w) for w in (1, 2, 4, 9)] == [(1, 1), (2, 1), (2, 2), (3, 3)]
-    u, v = bridge_ties(np.array([10, 11]), np.array([20, 21]), 4)
+def test_a_bridge_of_width_w_ties_w_nodes_on_each_side_all_pairs() -> None:
+    u, v = bridge(np.array([10, 11]), np.array([20, 21]))
     assert sorted(zip(u.tolist(), v.tolist(), strict=True)) == \
         [(10, 20), (10, 21), (11, 20), (11, 21)]
-    u, v = bridge_ties(np.array([10, 11]), np.array([20]), 2)
-    assert np.bincount(v)[20] == 2  # width 2 = one far node with two ties: enough for T = 2
+    u, v = bridge(np.array([[1, 2, 3], [4, 5, 6]]), np.array([[7, 8, 9], [10, 11, 12]]))
+    assert u.size == 2 * 3 * 3 and set(zip(u[:9].tolist(), v[:9].tolist(), strict=True)) == \
+        {(a, b) for a in (1, 2, 3) for b in (7, 8, 9)}
+
+
+@pytest.mark.parametrize("width", [1, 2, 4])
+def test_convening_width_w_gives_each_far_node_w_ties(width: int) -> None:
+    cfg = {"network": {"name": "clustered", "clusters": 6, "size": 10, "width": 0},
+           "model": {"threshold": 2}, "seeding": {"strategy": "none"}, "steps": 13,
+           "levers": {"convening": {"strategy": "wide_bridges", "budget": 4 * width * width,
+                                    "cost_per_tie": 1.0, "width": width,
+                                    "rounds_per_year": 4}}}
+    network = build_network("clustered", clusters=6, size=10, width=0)
+    model = build_model(cfg, network, 3).run(13)
+    (convenor,) = model.plan.interventions
+    assert convenor.bridges  # the first quarter's bridges
+    for _, u, v in convenor.bridges:
+        assert np.unique(u).size == width and np.unique(v).size == width
+        assert (np.unique(v, return_counts=True)[1] == width).all()  # w ties per far node
+        assert (np.unique(u, return_counts=True)[1] == width).all()
+    assert model.ties_built == sum(u.size for _, u, _ in convenor.bridges)
+
+
+def test_clustered_bridges_come_from_the_same_definition() -> None:
+    net = build_network("clustered", clusters=2, size=8, width=3)
+    cluster = net.nodes["cluster"].to_numpy()
+    adj = net.adjacency.tocoo()
+    across = cluster[adj.row] != cluster[adj.col]
+    u, v = bridge(np.arange(3), 8 + np.arange(5, 8))
+    ties = sorted(zip(adj.row[across].tolist(), adj.col[across].tolist(), strict=True))
+    one_way = list(zip(u.tolist(), v.tolist(), strict=True))
+    assert ties == sorted(one_way + [(b, a) for a, b in one_way])
 
 
 def test_targeted_convening_bridges_from_adopters_to_untipped_clusters() -> None:
@@ -200,7 +230,7 @@ def test_data_capability_lowers_thresholds_of_a_share_of_organisations() -> None
     assert np.array_equal(capable[~orgs], capable[org_of[~orgs]])
     assert np.allclose(plan.threshold_reduction[capable], 0.3)
     model.run(60)
-    assert model.cost == pytest.approx(2 * round(0.4 * orgs.sum()) * 2)  # two years started
+    assert model.cost == pytest.approx(2 * round(0.4 * orgs.sum()) * 60 / 52)  # pro rata
 
 
 def test_champions_are_committed_influential_leaders_in_every_ics() -> None:
@@ -215,7 +245,7 @@ def test_champions_are_committed_influential_leaders_in_every_ics() -> None:
     assert model.committed[chosen].all() and model.adopted[chosen].all()
     assert np.allclose(model.influence[chosen], 3 * nodes["influence"].to_numpy()[chosen])
     model.run(53)
-    assert model.cost == pytest.approx(2 * 42 * 10 * 2)  # years starting at weeks 1 and 53
+    assert model.cost == pytest.approx(2 * 42 * 10 * 53 / 52)  # 53 weeks pay 53/52 years
 
 
 @pytest.mark.parametrize("placement", ["degree", "bridging"])
@@ -334,7 +364,7 @@ def test_seats_are_apportioned_to_sum_to_size() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("threshold", "width"), [(2, 4), (3, 9)])
+@pytest.mark.parametrize(("threshold", "width"), [(2, 2), (3, 3)])
 def test_wide_bridges_beat_random_ties_at_equal_budget(threshold: int, width: int) -> None:
     """20 cliques of 20, no bridges, one cluster adopted: the same ties, grouped or not."""
     common = ("network=clustered", "network.clusters=20", "network.size=20", "network.width=0",
@@ -466,3 +496,26 @@ def test_every_placement_works_on_a_network_without_agent_types(placement: str) 
                                      "levers.champions.per_system=2"]))
     placed = result.summary["initial_adopters"].iloc[0]
     assert 12 <= placed <= 12 + seeds  # 6 clusters x 2 champions, some may also be seeds
+
+
+# ------------------------------------------------------------------------------------------
+# running costs are charged pro rata, by the week
+
+RUNNING_COSTS = {
+    "champions": {"per_system": 1, "placement": "random", "cost_per_champion_year": 10.0},
+    "shared_goals": {"strength": 0.5, "scope": "all", "cost_per_year": 50.0},
+    "data": {"share": 0.5, "threshold_reduction": 0.25, "cost_per_org_year": 2.0},
+}
+
+
+@pytest.mark.parametrize("lever", RUNNING_COSTS)
+def test_a_53_week_run_pays_53_52_of_a_52_week_run(lever: str) -> None:
+    cfg = {"network": {"name": "clustered", "clusters": 4, "size": 10, "width": 2},
+           "model": {"threshold": 2}, "seeding": {"strategy": "random", "k": 2},
+           "levers": {lever: RUNNING_COSTS[lever]}}
+    network = build_network("clustered", clusters=4, size=10, width=2)
+    cost = {steps: build_model({**cfg, "steps": steps}, network, 1).run(steps).lever_costs[lever]
+            for steps in (1, 52, 53)}
+    assert cost[52] > 0
+    assert cost[53] == pytest.approx(cost[52] * 53 / 52)
+    assert cost[1] == pytest.approx(cost[52] / 52)

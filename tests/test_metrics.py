@@ -45,3 +45,78 @@ def test_summary_without_deprivation_leaves_equity_empty() -> None:
     assert summary["final_adoption"] == 1.0
     assert summary["steps_to_80"] == 2
     assert summary["equity_gap"] is None and summary["equity_ratio"] is None
+
+
+# ---- two costs per adopter, and the effect against the matched no-lever run --------------
+
+from sim import runner  # noqa: E402
+from sim.metrics import effect, pooled_effect  # noqa: E402
+
+WORLD = {"network": {"name": "clustered", "clusters": 10, "size": 10, "width": 2},
+         "model": {"threshold": 3, "noise": 0.01}, "seeding": {"strategy": "random", "k": 2},
+         "steps": 30, "replicates": 3, "seed": 5}
+CHAMPIONS = {"champions": {"per_system": 1, "placement": "random", "influence": 2.0,
+                           "cost_per_champion_year": 10.0}}
+
+
+def test_every_run_reports_its_effect_against_the_matched_no_lever_run(tmp_path) -> None:
+    with_levers = runner.simulate({**WORLD, "levers": CHAMPIONS}, baseline_dir=tmp_path).summary
+    without = runner.simulate(WORLD, baseline_dir=None).summary
+    assert (with_levers["seed"] == without["seed"]).all()
+    extra = with_levers["final_adopted"] - without["final_adopted"]
+    assert extra.nunique() > 1  # replicates differ, so pairing matters
+    assert with_levers["extra_adopters"].tolist() == extra.tolist()
+    assert with_levers["extra_cost"].tolist() == (with_levers["cost"] - without["cost"]).tolist()
+    for _, row in with_levers.iterrows():
+        expected = row["extra_cost"] / row["extra_adopters"] if row["extra_adopters"] > 0 else None
+        assert row["cost_per_extra_adopter"] == (pytest.approx(expected) if expected else None)
+    assert (without["extra_adopters"] == 0).all() and without["cost_per_extra_adopter"].isna().all()
+    # the within-run figure keeps its own name
+    assert "cost_per_adopter" not in with_levers
+    new = with_levers["final_adopted"] - with_levers["initial_adopters"]
+    assert with_levers["cost_per_new_adopter"].tolist() == pytest.approx(
+        (with_levers["cost"] / new).tolist())
+
+
+def test_the_matched_baseline_is_computed_once_per_replicate_and_cached(tmp_path,
+                                                                       monkeypatch) -> None:
+    calls: list[dict] = []
+    real = runner.run_replicate
+
+    def counting(config, *args, **kwargs):
+        calls.append(config["levers"])
+        return real(config, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_replicate", counting)
+    monkeypatch.setattr(runner, "_BASELINES", {})  # nothing from earlier tests
+    runner.simulate({**WORLD, "levers": CHAMPIONS}, baseline_dir=tmp_path)
+    assert sum(lv == {} for lv in calls) == 3  # one no-lever run per replicate
+    assert len(list(tmp_path.rglob("*.json"))) == 3
+    calls.clear()
+    more = {"champions": {**CHAMPIONS["champions"], "per_system": 2}}
+    runner.simulate({**WORLD, "levers": more}, baseline_dir=tmp_path)
+    assert calls == [more] * 3  # in-process cache: no baseline run
+    runner._BASELINES.clear()
+    runner.simulate({**WORLD, "levers": more}, baseline_dir=tmp_path)
+    assert calls == [more] * 6  # on-disk cache: still none
+
+
+def test_a_lever_that_gains_no_adopter_has_no_cost_per_extra_adopter(tmp_path) -> None:
+    useless = {"data": {"share": 0.5, "threshold_reduction": 0.0, "cost_per_org_year": 2.0}}
+    summary = runner.simulate({**WORLD, "levers": useless}, baseline_dir=tmp_path).summary
+    assert (summary["cost"] > 0).all() and (summary["extra_adopters"] == 0).all()
+    assert summary["cost_per_extra_adopter"].isna().all()
+    assert pooled_effect(summary)["cost_per_extra_adopter"] is None
+
+
+def test_effect_and_pooled_effect_by_hand() -> None:
+    base = {"final_adopted": 10, "cost": 0.0, "steps_to_50": 20}
+    run = {"final_adopted": 14, "cost": 8.0, "steps_to_50": 15}
+    assert effect(run, base) == {"extra_adopters": 4, "extra_cost": 8.0,
+                                 "weeks_gained_to_50": 5, "cost_per_extra_adopter": 2.0}
+    assert effect({**run, "steps_to_50": None}, base)["weeks_gained_to_50"] is None
+    assert effect({**run, "final_adopted": 9}, base)["cost_per_extra_adopter"] is None
+    runs = pd.DataFrame({"extra_adopters": [4, 0], "extra_cost": [8.0, 4.0],
+                         "weeks_gained_to_50": [5, None]})
+    assert pooled_effect(runs) == {"extra_adopters": 2.0, "extra_cost": 6.0,
+                                   "weeks_gained_to_50": 5.0, "cost_per_extra_adopter": 3.0}

@@ -316,3 +316,44 @@ def mesa_agents(model: AdoptionModel):
     import mesa
 
     return mesa.Model.agents.fget(model)
+
+
+def test_a_zero_discount_leaves_the_network_untouched() -> None:
+    """A tie discounted to nothing drops out of the model's matrix, not out of the network
+    (which every replicate of a run shares)."""
+    g = nx.path_graph(4)
+    nx.set_node_attributes(g, {0: "health", 1: "community", 2: "community", 3: "health"},
+                           "sector")
+    net = Network.from_networkx(g)
+    before = net.adjacency.copy()
+    AdoptionModel(graph=net, threshold=1, initial_adopters=[0], coherence=0.0).run(3)
+    assert (net.adjacency != before).nnz == 0
+    assert np.array_equal(net.adjacency.indices, before.indices)
+
+
+def test_fraction_threshold_needs_a_share_of_the_undiscounted_degree() -> None:
+    """Node 0 has two same-sector adopters and two cross-sector non-adopters, phi = 0.6:
+    2 / 4 < 0.6, so it must not adopt, and lowering coherence must not change that (with D
+    discounted, 2 / (2 + 2 * 0.1) >= 0.6 made it adopt)."""
+    g = nx.star_graph(4)
+    nx.set_node_attributes(g, {0: "health", 1: "health", 2: "health", 3: "community",
+                               4: "community"}, "sector")
+    for coherence in (1.0, 0.1):
+        model = AdoptionModel(graph=g, threshold=0.6, threshold_kind="fraction",
+                              initial_adopters=[1, 2], coherence=coherence).run(1)
+        assert not model.adopted[0]
+
+
+def test_a_tie_built_to_an_adopter_makes_the_far_end_aware() -> None:
+    """An event ties 2 to the adopter 0: 2 has heard of the practice (and, with noise 1,
+    adopts below threshold); 1, tied to nobody who adopted, has not."""
+    net = Network.from_edges(3, np.array([], int), np.array([], int))
+    model = AdoptionModel(graph=net, threshold=2, initial_adopters=[0], noise=1.0)
+    model.add_ties(np.array([0, 1]), np.array([2, 2]))
+    assert model.aware.tolist() == [True, False, True]
+    model.step()
+    assert model.adopted.tolist() == [True, False, True]
+    # the other way round: the adopter at the second end makes the first end aware
+    other = AdoptionModel(graph=net, threshold=2, initial_adopters=[2])
+    other.add_ties(np.array([1]), np.array([2]))
+    assert other.aware.tolist() == [False, True, True]

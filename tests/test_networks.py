@@ -387,15 +387,19 @@ def test_graphml_integer_ids_isolated_and_directed(tmp_path: Path) -> None:
     g = nx.DiGraph()
     g.add_nodes_from([3, 1, 2, 9])
     g.add_edge(3, 1, weight=1.0)
-    g.add_edge(1, 3, weight=4.0)  # reciprocal: one mutual tie, the larger weight
+    g.add_edge(1, 3, weight=4.0)
     g.add_edge(1, 2, weight=1.0)
     path = tmp_path / "d.xml"
     nx.write_graphml(g, path)
     with pytest.warns(UserWarning, match="1 node\\(s\\) have no ties \\('9'\\)"):
-        net = file(str(path))
-    assert net.nodes["label"].tolist() == [3, 1, 2, 9]
-    assert net.n_edges == 2 and net.adjacency[0, 1] == 4.0
-    assert net.degree.tolist() == [1, 2, 1, 0]
+        net = file(str(path))  # a directed file stays directed, like a DiGraph
+    assert net.directed and net.nodes["label"].tolist() == [3, 1, 2, 9]
+    assert net.adjacency.toarray().tolist() == [[0, 1, 0, 0], [4, 0, 1, 0], [0] * 4, [0] * 4]
+    assert (net.adjacency != Network.from_networkx(g).adjacency).nnz == 0
+    with pytest.warns(UserWarning, match="no ties"):
+        mutual = file(str(path), directed=False)  # reciprocal ties: one, the larger weight
+    assert not mutual.directed and mutual.n_edges == 2 and mutual.adjacency[0, 1] == 4.0
+    assert mutual.degree.tolist() == [1, 2, 1, 0]
 
 
 def test_csv_edge_list_with_node_table(tmp_path: Path) -> None:
@@ -495,6 +499,24 @@ BAD_FILES = [
     ),
     ("source,target\na,b\n", "id,influence\na,1\nb,-2\n", {}, "network.nodes", "node 'b'"),
     ("source,target\na,b\n", None, {"format": "xlsx"}, "network.format", "graphml, csv"),
+    # a row with more fields than the header: that row is named, no valid line is blamed
+    ("source,target,weight\na,b,1,9\nb,c,2\n", None, {}, "network.path",
+     "line 2 of the edge list has 4 fields but the header has 3"),
+    ("source,target,weight\na,b,1\nb,c,2\nc,a,1,9,9\n", None, {}, "network.path",
+     "line 4 of the edge list has 5 fields but the header has 3"),
+    ("source,target\na,b\n", "id,sector\na,health,extra\nb,health\n", {}, "network.nodes",
+     "line 2 of the node table has 3 fields but the header has 2"),
+    ("source,target\na,b\n", "id,sector\na,health\nb,health,x\n", {}, "network.nodes",
+     "line 3 of the node table has 3 fields"),
+    # an integer id beyond 64 bits
+    ("source,target\n1,2\n2,100000000000000000000000000\n", None, {}, "network.target",
+     "node id 100000000000000000000000000 on line 3 of the edge list is an integer outside"),
+    ("source,target\n-100000000000000000000000000,2\n", None, {}, "network.source",
+     "outside the 64-bit range"),
+    ("source,target\n1,2\n", "id\n1\n2\n100000000000000000000000000\n", {}, "network.nodes",
+     "node id 100000000000000000000000000 in column 'id'"),
+    ("source,target\na,b\n", None, {"directed": "yes"}, "network.directed",
+     "must be true, false or null"),
 ]
 
 
@@ -624,3 +646,253 @@ def test_node_tables_are_plain_frames() -> None:
     assert isinstance(net.nodes, pd.DataFrame)
     assert list(net.nodes.columns) == ["label", "cluster"]
     assert net.nodes["cluster"].dtype.kind == "i"
+
+
+# ---------------------------------------------------------------------------------------
+# from networkx: the adjacency read straight from the graph equals networkx's own
+
+
+def _networkx_reference(graph: nx.Graph, weight: str | None = "weight") -> sp.csr_array:
+    """networkx's adjacency (``to_scipy_sparse_array``) without self-loops or zeros."""
+    a = sp.csr_array(nx.to_scipy_sparse_array(graph, nodelist=list(graph), weight=weight,
+                                              format="csr"), dtype=np.float64)
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return a
+
+
+def _weighted_graph() -> nx.Graph:
+    g = nx.watts_strogatz_graph(300, 6, 0.2, seed=3)
+    for i, (a, b) in enumerate(g.edges()):
+        g[a][b]["weight"] = [0.5, 2.0, 1.0 / 3.0, 7][i % 4]  # 1/3 needs float64
+    return g
+
+
+def _string_labels_isolated() -> nx.Graph:
+    g = nx.relabel_nodes(nx.karate_club_graph(), {i: f"org-{i}" for i in range(34)})
+    g.add_nodes_from(["lonely", "also lonely"])
+    return g
+
+
+def _mixed_labels() -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from([(1, "a"), 7, "x", 2.5])
+    g.add_edge((1, "a"), "x", weight=3)
+    g.add_edge(7, 2.5)  # no weight attribute: weighs 1, as in networkx
+    g.add_edge(7, "x", weight=0.25, kind="formal")
+    return g
+
+
+def _shuffled_integer_labels() -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from([5, 3, 0, 9, 1, 2])  # integer labels, not 0..n-1 in order
+    g.add_edges_from([(5, 0), (0, 9), (9, 1), (1, 5), (3, 2)])
+    return g
+
+
+def _digraph() -> nx.DiGraph:
+    g = nx.gn_graph(200, seed=4)  # a tree of nominations, one direction each
+    g.add_edge(0, 5, weight=2.0)
+    g.add_edge(5, 0, weight=0.5)  # reciprocal, different weights: both kept
+    return g
+
+
+INGEST_CASES: dict[str, Callable[[], nx.Graph]] = {
+    "unweighted": lambda: nx.watts_strogatz_graph(500, 8, 0.1, seed=1),
+    "weighted": _weighted_graph,
+    "weights_on_some_edges": _mixed_labels,
+    "string_labels_and_isolated_nodes": _string_labels_isolated,
+    "shuffled_integer_labels": _shuffled_integer_labels,
+    "only_isolated_nodes": lambda: nx.empty_graph(5),
+    "node_attributes": lambda: nx.les_miserables_graph(),
+    "directed": _digraph,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INGEST_CASES))
+def test_from_networkx_equals_networkx_adjacency(name: str) -> None:
+    graph = INGEST_CASES[name]()
+    net = Network.from_networkx(graph)
+    expected = _networkx_reference(graph)
+    a = net.adjacency
+    assert a.shape == expected.shape
+    assert (a != expected).nnz == 0
+    assert a.has_sorted_indices and (a.data > 0).all()
+    assert a.indices.dtype == np.int32
+    assert net.directed == graph.is_directed()
+    assert net.nodes["label"].tolist() == list(graph)
+    for column in {k for _, d in graph.nodes(data=True) for k in d}:
+        given = [graph.nodes[x].get(column) for x in graph]
+        assert [None if pd.isna(x) else x for x in net.nodes[column]] == given
+
+
+def test_from_networkx_unweighted_option_and_other_weight_key() -> None:
+    g = _weighted_graph()
+    assert (Network.from_networkx(g, weight=None).adjacency
+            != _networkx_reference(g, weight=None)).nnz == 0
+    for a, b in g.edges():
+        g[a][b]["trust"] = g[a][b].pop("weight") * 2
+    assert (Network.from_networkx(g, weight="trust").adjacency
+            != _networkx_reference(g, weight="trust")).nnz == 0
+
+
+def test_from_networkx_keeps_the_smallest_exact_weight_dtype() -> None:
+    halves = nx.path_graph(4)
+    nx.set_edge_attributes(halves, 0.5, "weight")
+    assert Network.from_networkx(halves).adjacency.dtype == np.float32
+    assert Network.from_networkx(nx.path_graph(4)).adjacency.dtype == np.float32
+    assert Network.from_networkx(_weighted_graph()).adjacency.dtype == np.float64  # 1/3
+
+
+# ---------------------------------------------------------------------------------------
+# one graph rule for the Python API and the file loader
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repairs warn once per process; each test starts with none shown."""
+    monkeypatch.setattr("sim.network._SHOWN", set())
+
+
+def _repair_warnings(build: Callable[[], Network]) -> tuple[Network, list[str]]:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = build()
+        build()  # built twice (pre-flight, then the run): warned once
+    return net, [str(w.message) for w in record]
+
+
+def test_digraph_becomes_a_directed_network_not_symmetrised() -> None:
+    g = nx.DiGraph()
+    g.add_edge("a", "b", weight=2.0)  # a names b: b's adoption reinforces a
+    g.add_edge("b", "c")
+    net = Network.from_networkx(g)
+    assert net.directed and net.n_edges == 2
+    assert net.adjacency.toarray().tolist() == [[0, 2, 0], [0, 0, 1], [0, 0, 0]]
+    u, v, w = net.edge_list()
+    assert list(zip(u.tolist(), v.tolist(), w.tolist(), strict=True)) == [(0, 1, 2.0),
+                                                                          (1, 2, 1.0)]
+    back = net.to_networkx()
+    assert back.is_directed() and set(back.edges) == {(0, 1), (1, 2)}
+
+
+def test_multigraph_parallel_ties_keep_the_largest_weight_warned_once(fresh_warnings) -> None:
+    g = nx.MultiGraph()
+    g.add_edge(0, 1, weight=1.0)
+    g.add_edge(0, 1, weight=3.0)
+    g.add_edge(0, 1, weight=2.0)
+    g.add_edge(1, 2)
+    net, messages = _repair_warnings(lambda: Network.from_networkx(g))
+    assert net.adjacency.toarray().tolist() == [[0, 3, 0], [3, 0, 1], [0, 1, 0]]  # not 6
+    assert messages == ["graph: 2 repeated tie(s) merged, keeping the largest weight"]
+    d = nx.MultiDiGraph([(0, 1), (0, 1), (1, 0)])
+    assert Network.from_networkx(d, weight=None).adjacency.toarray().tolist() == [[0, 1],
+                                                                                   [1, 0]]
+
+
+def test_self_loops_dropped_with_one_warning_and_no_source_line(fresh_warnings) -> None:
+    g = nx.Graph([(0, 1), (1, 1), (2, 2), (1, 2)])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = Network.from_networkx(g)
+        Network.from_networkx(g)
+    assert not net.adjacency.diagonal().any() and net.n_edges == 2
+    (shown,) = record
+    assert str(shown.message) == "graph: 2 self-loop(s) dropped (a node cannot reinforce itself)"
+    printed = warnings.formatwarning(shown.message, shown.category, shown.filename,
+                                     shown.lineno, shown.line)
+    assert len(printed.strip().splitlines()) == 1  # no line of code echoed under it
+
+
+def test_zero_weight_ties_dropped_like_the_file_loader(fresh_warnings) -> None:
+    g = nx.Graph()
+    g.add_edge("a", "b", weight=0)
+    g.add_edge("b", "c", weight=1.5)
+    net, messages = _repair_warnings(lambda: Network.from_networkx(g))
+    assert net.n_edges == 1 and (net.adjacency.data > 0).all()
+    assert messages == ["graph: 1 tie(s) with weight 0 dropped (no tie)"]
+
+
+@pytest.mark.parametrize(
+    ("weight", "shows"),
+    [("high", "'high' (str)"), ("2.5", "'2.5' (str)"), (None, "None (NoneType)"),
+     (True, "True (bool)"), (float("nan"), "nan"), (-1.0, "-1.0"), (float("inf"), "inf")],
+)
+def test_bad_edge_weight_is_an_input_error_naming_the_attribute(weight, shows) -> None:
+    g = nx.Graph()
+    g.add_edge("a", "b", weight=1.0)
+    g.add_edge("b", "c", weight=weight)
+    with pytest.raises(InputError, match="^weight: edge attribute 'weight' must be") as err:
+        Network.from_networkx(g)
+    assert "edge 'b'-'c'" in str(err.value) or "edge 'c'-'b'" in str(err.value)
+    assert shows in str(err.value)
+    multi = nx.MultiGraph([("a", "b", {"weight": 1.0}), ("a", "b", {"weight": weight})])
+    with pytest.raises(InputError, match="edge attribute 'weight'"):
+        Network.from_networkx(multi)
+
+
+def test_directed_csv_row_means_source_named_target(tmp_path: Path) -> None:
+    """Row (source=i, target=j): i named j, so j's adoption reinforces i."""
+    edges = write(tmp_path / "e.csv", "source,target,weight\na,b,2\nb,c,1\nc,b,0.5\n")
+    net = file(edges, directed=True)
+    assert net.directed and net.n_edges == 3
+    assert net.adjacency.toarray().tolist() == [[0, 2, 0], [0, 0, 1], [0, 0.5, 0]]
+    undirected = file(edges)  # the default reads a CSV as mutual ties
+    assert not undirected.directed and undirected.adjacency[1, 2] == 1.0
+
+
+def test_directed_csv_repairs_like_a_digraph(tmp_path: Path, fresh_warnings) -> None:
+    edges = write(tmp_path / "e.csv", "source,target,weight\na,b,2\na,b,5\nb,a,1\nb,b,1\n")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        net = file(edges, directed=True)
+        file(edges, directed=True)  # checked, then run: the warnings are not repeated
+    assert net.adjacency.toarray().tolist() == [[0, 5], [1, 0]]  # the largest, per direction
+    assert [str(w.message) for w in record] == [
+        "network.path: 1 self-loop(s) dropped (a node cannot reinforce itself)",
+        "network.path: 1 repeated tie(s) merged, keeping the largest weight",
+    ]
+    for shown in record:  # one line each: no line of code echoed under the warning
+        text = warnings.formatwarning(shown.message, shown.category, shown.filename,
+                                      shown.lineno, shown.line)
+        assert len(text.strip().splitlines()) == 1 and str(edges) in text
+
+
+def test_file_and_networkx_treat_the_same_graph_the_same_way(tmp_path: Path,
+                                                              fresh_warnings) -> None:
+    """One rule: repeated ties keep the largest weight, self-loops and zeros are dropped."""
+    rows = [("a", "b", 1.0), ("a", "b", 3.0), ("b", "c", 2.0), ("c", "c", 1.0),
+            ("c", "d", 0.0), ("d", "a", 0.5)]
+    edges = write(tmp_path / "e.csv", "source,target,weight\n"
+                  + "".join(f"{a},{b},{w}\n" for a, b, w in rows))
+    for directed, graph in ((False, nx.MultiGraph()), (True, nx.MultiDiGraph())):
+        graph.add_weighted_edges_from(rows)
+        with warnings.catch_warnings(record=True) as from_api:
+            warnings.simplefilter("always")
+            api = Network.from_networkx(graph)
+        with warnings.catch_warnings(record=True) as from_file:
+            warnings.simplefilter("always")
+            loaded = file(edges, directed=directed)
+        assert api.directed == loaded.directed == directed
+        assert api.nodes["label"].tolist() == loaded.nodes["label"].tolist()
+        assert (api.adjacency != loaded.adjacency).nnz == 0
+        assert api.adjacency[0, 1] == 3.0
+        said = [sorted(str(w.message).split(": ", 1)[1] for w in ws)
+                for ws in (from_api, from_file)]
+        assert said[0] == said[1] and len(said[0]) == 3, said
+
+
+def test_graphml_string_weight_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "g.graphml", """<?xml version='1.0' encoding='utf-8'?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="w" for="edge" attr.name="weight" attr.type="string"/>
+  <graph edgedefault="undirected">
+    <node id="a"/><node id="b"/><node id="c"/>
+    <edge source="a" target="b"><data key="w">1.5</data></edge>
+    <edge source="b" target="c"><data key="w">high</data></edge>
+  </graph>
+</graphml>
+""")
+    with pytest.raises(InputError, match="^network.weight: edge attribute 'weight' must be a "
+                                         "number; edge 'a'-'b' has '1.5' \\(str\\)"):
+        file(path)

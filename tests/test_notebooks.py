@@ -32,7 +32,7 @@ def small_parameters(name: str, tmp_path: Path) -> dict[str, Any]:
     return {
         "quickstart": {"overrides": ["scenario=recommended"], "steps": 26, "seed": 3},
         "sweep_analysis": {"sweep_dir": str(tmp_path / "sweep"), "sweep_overrides": TINY_SWEEP,
-                           "outcomes": ["final_adoption", "steps_to_50", "cost_per_adopter"]},
+                           "outcomes": ["final_adoption", "steps_to_50", "cost_per_new_adopter"]},
         # 130 weeks: the recommended scenario has events up to week 128
         "levers_and_equity": {"scenarios": ["baseline", "recommended"], "extra_overrides": [],
                               "replicates": 2, "steps": 130},

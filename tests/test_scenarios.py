@@ -14,12 +14,13 @@ from sim import compare
 from sim.compare import compose
 from sim.config import validate
 from sim.errors import InputError
-from sim.networks.england import england
+from sim.networks.england_synthetic import england_synthetic as england
 from sim.runner import simulate
 from sim.world import build_model
 
 SCENARIOS = ("baseline", "anhss_2021_22", "recommended")
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 
 
@@ -105,8 +106,15 @@ def test_compare_writes_the_table_and_the_figure(tmp_path: Path) -> None:
     csv = pd.read_csv(out / "comparison.csv")
     assert {"final_adoption_median", "final_adoption_p10", "final_adoption_p90",
             "steps_to_50_median", "equity_gap_median", "cost_median",
-            "cost_per_adopter_median", "extra_adopters_median"} <= set(csv.columns)
-    assert csv.loc[0, "extra_adopters_median"] == 0  # the first scenario is the reference
+            "cost_per_new_adopter_median", "extra_adopters_median",
+            "cost_per_extra_adopter"} <= set(csv.columns)
+    assert csv.loc[0, "extra_adopters_median"] == 0  # the baseline is its own no-lever run
+    assert pd.isna(csv.loc[0, "cost_per_extra_adopter"])  # no extra adopter: undefined
+    # the table's figure is the pooled effect of the per-run effects in replicates.csv
+    per_run = pd.read_csv(out / "replicates.csv")
+    rec = per_run[per_run["scenario"] == "recommended"]
+    assert csv.loc[1, "cost_per_extra_adopter"] == pytest.approx(
+        rec["extra_cost"].mean() / rec["extra_adopters"].mean())
     text = (out / "comparison.md").read_text()
     assert "| baseline |" in text and "| recommended |" in text
     assert any("s per run" in line for line in lines)
@@ -136,3 +144,52 @@ def test_compare_rejects_bad_input_in_one_line_and_writes_nothing(
     assert not out.exists()
     with pytest.raises(InputError, match="^levers.convening.budget"):
         compare.run(["baseline"], ["levers.convening.budget=-5"], out=out)
+
+
+# ---- every random network takes the replicate's seed ------------------------------------
+
+NETWORKX_BA = {"name": "networkx", "generator": "barabasi_albert_graph", "n": 300, "m": 2}
+
+
+def _networkx_run(network: dict, replicates: int = 2) -> pd.DataFrame:
+    cfg = {"network": network, "model": {"threshold": 2, "noise": 0.02},
+           "seeding": {"strategy": "random", "k": 3}, "steps": 25, "replicates": replicates}
+    return simulate(cfg).timeseries
+
+
+def test_networkx_network_is_reproducible_from_the_replicate_seed() -> None:
+    first, second = _networkx_run(NETWORKX_BA), _networkx_run(NETWORKX_BA)
+    pd.testing.assert_frame_equal(first, second)
+    by_rep = first.pivot(index="step", columns="replicate", values="adopted")
+    assert not by_rep[0].equals(by_rep[1])  # replicates still differ: a fresh graph each
+
+
+@pytest.mark.parametrize("network", [
+    {"name": "ring_lattice", "n": 300, "k": 4, "p": 0.2},  # no seed key at all
+    {"name": "random", "n": 300, "mean_degree": 6},
+    {"name": "clustered", "clusters": 10, "size": 10, "width": 2, "layout": "random"},
+])
+def test_a_random_network_without_a_seed_key_is_reproducible(network: dict) -> None:
+    pd.testing.assert_frame_equal(_networkx_run(network), _networkx_run(network))
+
+
+def test_networkx_config_group_from_the_command_line(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    def run(out: Path) -> dict:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim.cli", "network=networkx",
+             "network.generator=barabasi_albert_graph", "network.n=300", "network.m=2",
+             "mechanisms=none", "seeding=random", "model.threshold=2", "model.noise=0.02",
+             "steps=25", "figure=false", f"hydra.run.dir={out}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads((out / "summary.json").read_text())
+
+    a, b = run(tmp_path / "a"), run(tmp_path / "b")
+    assert a["runs"] == [{**r, "runtime_s": a["runs"][0]["runtime_s"]} for r in b["runs"]]
+    assert a["config"]["network"]["m"] == 2 and a["runs"][0]["n_agents"] == 300
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))

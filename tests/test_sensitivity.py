@@ -34,7 +34,8 @@ def test_the_command_runs_end_to_end(tmp_path, capsys) -> None:
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices["factor"]) == {"levers.convening.budget", "levers.champions.per_system"}
     analysed = set(indices["outcome"])
-    assert "cost_per_adopter" in analysed
+    value = runs.groupby("sample")["cost_per_extra_adopter"].mean()
+    assert ("cost_per_extra_adopter" in analysed) == (value.notna().all() and value.nunique() > 1)
     assert "equity_gap" not in analysed  # no deprivation on this network
     for outcome in ("final_adoption", "steps_to_50"):  # left out only when constant
         assert (outcome in analysed) == (runs.groupby("sample")[outcome].mean().nunique() > 1)
@@ -57,9 +58,9 @@ def test_sobol_ranks_the_factor_that_decides_the_outcome_first(tmp_path) -> None
 
 def test_outcomes_are_censored_into_numbers() -> None:
     never = outcome_values({"steps_to_50": None, "final_adoption": 0.1, "equity_gap": None,
-                            "cost": 30.0, "cost_per_adopter": None}, horizon=52)
+                            "cost": 30.0, "cost_per_extra_adopter": None}, horizon=52)
     assert never["steps_to_50"] == 53  # slower than the horizon
-    assert never["cost_per_adopter"] == 30.0  # the whole spend for at most one adopter
+    assert pd.isna(never["cost_per_extra_adopter"])  # no extra adopter: undefined, as everywhere
     assert pd.isna(never["equity_gap"])
 
 

@@ -27,8 +27,12 @@ from sim.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept
 PASIM = str(Path(sys.executable).with_name("pasim"))
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
-#: a 6-job sweep with 3 replicates each; stochastic (the default mechanisms' noise and lapse)
-SWEEP = ["network=ring_lattice", "network.n=300", "network.k=4,6", "model.threshold=1,2,3",
+#: a 6-job sweep with 3 replicates each, stochastic in three ways so that different seeds
+#: give different numbers (checked below): a share of ties rewired (a new network per
+#: replicate), random seed nodes and below-threshold noise. An unrewired lattice seeded at one
+#: node would give every seed the same trajectory, and the equality tests would compare nothing.
+SWEEP = ["network=ring_lattice", "network.n=300", "network.k=4,6", "network.p=0.1",
+         "seeding=random", "seeding.k=6", "model.noise=0.02", "model.threshold=1,2,3",
          "replicates=3", "steps=40", "figure=false"]
 JOBS, REPLICATES, STEPS = 6, 3, 40
 
@@ -58,14 +62,25 @@ def reference(tmp_path_factory) -> Path:
 # -- the table ------------------------------------------------------------------------------
 
 
+def test_the_workload_depends_on_the_seed(reference):
+    """What makes the equality tests below worth running: in every job, the replicates
+    (different seeds) follow different trajectories."""
+    _, series = results.load(reference)
+    for job, frame in series.groupby("job"):
+        curves = frame.pivot(index="step", columns="replicate", values="adopted")
+        assert curves.T.drop_duplicates().shape[0] == REPLICATES, job
+
+
 def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
     runs, series = results.load(reference)
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
     assert swept(runs) == ["network.k", "model.threshold"]
     assert set(runs["network.k"]) == {4, 6} and set(runs["model.threshold"]) == {1, 2, 3}
-    assert runs["config.steps"].eq(STEPS).all()  # a parameter named like a metric is prefixed
-    assert {"final_adoption", "steps_to_50", "cost_per_adopter", "seed"} <= set(runs.columns)
+    assert runs["steps"].eq(STEPS).all() and runs["steps_run"].eq(STEPS).all()
+    assert "config.steps" not in runs
+    assert {"final_adoption", "steps_to_50", "cost_per_new_adopter", "cost_per_extra_adopter",
+            "extra_adopters", "seed"} <= set(runs.columns)
     assert (runs["status"] == "ok").all() and runs["error"].isna().all()
     # common random numbers: replicate r has the same seed in every setting
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
@@ -95,7 +110,7 @@ def test_half_written_runs_are_never_collated(reference, tmp_path):
     (job / ".hydra").mkdir(parents=True)
     (job / ".summary.json.abc.tmp").write_text("{")  # a write cut off by a kill
     done = tmp_path / "sweep" / "done"
-    subprocess.run(["cp", "-r", str(next(reference.glob("model.threshold=1,*"))), str(done)],
+    subprocess.run(["cp", "-r", str(next(reference.glob("*model.threshold=1,*"))), str(done)],
                    check=True)
     runs, _ = results.load(tmp_path / "sweep")
     assert set(runs["job"]) == {"done"}
@@ -103,7 +118,7 @@ def test_half_written_runs_are_never_collated(reference, tmp_path):
 
 
 def test_a_single_run_directory_loads_too(reference):
-    run_dir = next(reference.glob("model.threshold=2,*"))
+    run_dir = next(reference.glob("*model.threshold=2,*"))
     runs, series = results.load(run_dir)
     assert len(runs) == REPLICATES and list(runs["job"].unique()) == ["."]
     assert (runs["model.threshold"] == 2).all()  # from the run's own overrides
@@ -245,6 +260,48 @@ def test_a_run_of_a_changed_configuration_is_not_skipped(tmp_path):
         "threshold"] == 3
 
 
+#: ``pasim`` whose every job is slow and writes one line to a shared log when it runs
+LOGGED_SLOW_JOBS = """
+import os, sys, time
+import sim.runner
+real = sim.runner.simulate
+def simulate(config):
+    line = f"{config['model']['threshold']} {os.getpid()}\\n"
+    with open(os.environ["PASIM_TEST_LOG"], "a") as log:
+        log.write(line)
+    time.sleep(2)
+    return real(config)
+sim.runner.simulate = simulate
+import sim.cli
+sys.argv = ["pasim"] + sys.argv[1:]
+sim.cli.main()
+"""
+
+
+def test_two_identical_sweeps_started_together_run_each_job_once(reference, tmp_path):
+    sweep = tmp_path / "sweep"
+    args = [a if a != "network.k=4,6" else "network.k=4" for a in SWEEP]
+    log = tmp_path / "jobs.log"
+    cmd = [sys.executable, "-c", LOGGED_SLOW_JOBS, "-m", *args, f"hydra.sweep.dir={sweep}",
+           "hydra/launcher=basic"]
+    env = {**os.environ, "PASIM_TEST_LOG": str(log)}
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=600)[1] for proc in procs]
+    for proc, err in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+    ran = log.read_text().splitlines()
+    thresholds = sorted(line.split()[0] for line in ran)
+    assert thresholds == ["1", "2", "3"], ran  # each job ran once, by one command or the other
+    # each command's bar accounts for all 3 jobs: its own, and those the other one ran
+    for err in outputs:
+        assert "3/3" in err and "pasim: 3 jobs, 9 rows (3 ok, 0 failed)" in err
+    expected = numbers(results.load(reference).runs)
+    expected = expected[expected["network.k"] == 4].reset_index(drop=True)
+    mine = numbers(results.load(sweep).runs)
+    pd.testing.assert_frame_equal(mine[expected.columns], expected, check_dtype=False)
+
+
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -252,7 +309,7 @@ def test_report_draws_heatmaps_curves_and_frontier(reference, tmp_path, capsys):
     report_main([str(reference), "--x", "model.threshold", "--out", str(tmp_path)])
     written = capsys.readouterr().out.split()
     names = {Path(p).name for p in written}
-    assert names == {"heatmap_steps_to_50.png", "heatmap_cost_per_adopter.png",
+    assert names == {"heatmap_steps_to_50.png", "heatmap_cost_per_extra_adopter.png",
                      "adoption_curves.png", "frontier.png", "settings.csv"}
     for path in written:
         assert Path(path).stat().st_size > (5000 if path.endswith(".png") else 100)

@@ -16,10 +16,11 @@ from sim.compare import compose
 from sim.config import validate
 from sim.mechanisms import QUINTILE, with_deprivation_quintile
 from sim.networks import build_network
-from sim.networks.england import england
+from sim.networks.england_synthetic import england_synthetic as england
 from sim.world import build_model
 
-SMALL_ENGLAND = ("network.pcns_per_system=10", "network.community_groups_per_system=8",
+SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
+                 "network.community_groups_per_system=8",
                  "network.vcs_organisations_per_system=6", "network.leisure_providers_per_system=4")
 
 
@@ -56,11 +57,28 @@ def test_pasim_england_writes_every_group_time_series_and_the_summary(tmp_path: 
     assert {"adopted_fraction", "aware_fraction", "ties_built", "cost"} <= set(series.columns)
     run = json.loads((out / "summary.json").read_text())["runs"][0]
     for key in ("steps_to_25", "steps_to_50", "steps_to_80", "equity_gap", "sectors_past_50",
-                "systems_past_50", "cost", "cost_per_adopter", "cost_champions"):
+                "systems_past_50", "cost", "cost_per_new_adopter", "cost_champions"):
         assert key in run, key
-    # one champion in each of 42 ICSs at the default £10k a year, charged at week 1
-    assert run["cost"] == run["cost_champions"] == 42 * 10.0
+    # one champion in each of 42 ICSs at the default £10k a year, charged 1/52 a week
+    assert run["cost"] == run["cost_champions"] == pytest.approx(42 * 10.0 * 4 / 52)
     assert run["initial_adopters"] >= 42  # at least the champions
+    # outcomes in people, and results by real ICB code and name
+    assert 0 <= run["population_embedded_share"] <= 1 and 0 <= run["inactive_embedded_share"] <= 1
+    icb = groups[groups["attribute"] == "icb"]
+    reference = pd.read_csv(Path(__file__).parents[1] / "sim/data/england/icb_reference.csv")
+    assert sorted(icb["icb_code"]) == sorted(reference["icb_code"])
+    assert set(icb["icb_name"]) == set(reference["icb_name"]) and (icb["step"] == 4).all()
+    systems = groups[(groups["attribute"] == "system") & (groups["group"] != "")]
+    assert set(systems["icb_code"]) == set(reference["icb_code"])
+    people = groups[groups["attribute"] == "imd_quintile"]
+    assert people["population"].sum() == pytest.approx(56_489_608, abs=1)
+    summary = json.loads((out / "summary.json").read_text())
+    assert [q["imd_quintile"] for q in summary["outcomes"]["by_imd_quintile"]] == list("12345")
+    assert len(summary["outcomes"]["by_icb"]) == 42
+    behind = pd.read_csv(out / "ics_behind.csv")
+    assert len(behind) == 10 and set(behind["icb_code"]) <= set(reference["icb_code"])
+    assert behind["adopted_fraction"].is_monotonic_increasing
+    assert (out / "ics_ranking.png").stat().st_size > 10_000
 
 
 def test_deprivation_quintiles_split_nodes_by_deprivation(small_england) -> None:

@@ -47,6 +47,13 @@ def check_levers(cfg: Mapping[str, Any] | None, steps: int | None = None) -> Non
         module.check(cfg.get(name), steps)
 
 
+def all_off(cfg: Mapping[str, Any] | None, steps: int | None = None) -> bool:
+    """Whether every lever is off (the run is its own no-lever baseline)."""
+    cfg = _levers(cfg)
+    return all(module.is_off(module.check(cfg.get(name), steps))
+               for name, module in MODULES.items())
+
+
 def apply_levers(cfg: Mapping[str, Any] | None, plan: Plan) -> Plan:
     """Apply every lever to ``plan`` (in ``MODULES`` order) and return it."""
     cfg = _levers(cfg)
@@ -55,4 +62,4 @@ def apply_levers(cfg: Mapping[str, Any] | None, plan: Plan) -> Plan:
     return plan
 
 
-__all__ = ["LEVERS", "MODULES", "Plan", "apply_levers", "check_levers"]
+__all__ = ["LEVERS", "MODULES", "Plan", "all_off", "apply_levers", "check_levers"]

@@ -241,9 +241,14 @@ _SCORES = {
 }
 
 
+def is_off(s: Mapping[str, Any]) -> bool:
+    """No champion: the lever changes nothing (``s`` from ``check``)."""
+    return s["per_system"] == 0
+
+
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg)
-    if s["per_system"] == 0:
+    if is_off(s):
         return
     rng = plan.rng("champions")
     leader = is_leader(plan)

@@ -12,10 +12,10 @@ the model's tie matrix, so weekly rounds cost run time for little difference; ea
 ``cost_per_tie`` when it is built):
 
 - ``random``: single ties between random node pairs of adjacent clusters (narrow bridges);
-- ``wide_bridges``: bridges of ``width`` ties joining a small team of each of two adjacent
-  clusters -- ``a = ceil(sqrt(width))`` people on one side, ``b = ceil(width / a)`` on the
-  other, every far-side member tied to as many near-side members as the width allows (a
-  width of 2 gives one far-side node two ties: enough for a threshold of 2; width 4 is 2 x 2);
+- ``wide_bridges``: bridges of width w joining a team of w people of each of two adjacent
+  clusters, everyone tied to everyone across: w x w ties, so each far-side member gets w
+  ties, enough for a threshold of w (``sim.networks.bridges.bridge``, the definition the
+  ``clustered`` network uses too). A bridge of width w costs w x w ties;
 - ``targeted``: wide bridges from a cluster with adopters (its adopters on the bridge;
   clusters with enough adopters to fill the near-side team first) to an adjacent cluster
   below 50 % (its non-adopters on the bridge; larger clusters more often); untargeted while
@@ -42,13 +42,14 @@ from sim.errors import InputError
 from sim.levers.plan import STEPS_PER_YEAR, Plan, amount, settings
 from sim.model import AdoptionModel
 from sim.networks._checks import choice, integer
+from sim.networks.bridges import bridge, bridge_ties
 
 FIELD = "levers.convening"
 DEFAULTS: dict[str, Any] = {
     "strategy": "none",
     "budget": 0.0,
     "cost_per_tie": 1.0,
-    "width": 4,
+    "width": 2,
     "fade": None,
     "rounds_per_year": 4,
 }
@@ -77,19 +78,6 @@ def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, 
     s["rounds_per_year"] = integer(s["rounds_per_year"], f"{FIELD}.rounds_per_year", minimum=1,
                                    maximum=STEPS_PER_YEAR)
     return s
-
-
-def team_shape(width: int) -> tuple[int, int]:
-    """(near-side, far-side) team sizes for a bridge of ``width`` ties."""
-    a = math.ceil(math.sqrt(width))
-    return a, math.ceil(width / a)
-
-
-def bridge_ties(near: np.ndarray, far: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """``width`` distinct ties, far-side-major, so each far node gets as many as possible."""
-    u = np.tile(near, far.size)[:width]
-    v = np.repeat(far, near.size)[:width]
-    return u, v
 
 
 @dataclass
@@ -129,16 +117,15 @@ class Convenor:
 
     def __init__(self, s: dict[str, Any], plan: Plan) -> None:
         self.strategy = s["strategy"]
-        self.width = 1 if self.strategy == "random" else s["width"]
+        self.width = bridge_width(s)
         self.cost_per_tie = s["cost_per_tie"]
         self.fade = s["fade"]
         self.rounds = s["rounds_per_year"]
-        ties_per_year = int(math.floor(s["budget"] / self.cost_per_tie + 1e-9))
-        self.bridges_per_year = ties_per_year // self.width
+        self.bridges_per_year = bridges_per_year(s)
         self.plan = plan
         self.rng = plan.rng("convening")
         self.clusters = Clusters.of(plan)
-        self.near_size, self.far_size = team_shape(self.width)
+        self.near_size = self.far_size = self.width
         sizes = self.clusters.sizes()
         largest = int(sizes.max(initial=0))
         if s["width"] > largest:
@@ -208,16 +195,34 @@ class Convenor:
         targeted = pair is not None
         near_team = self.team(near, self.near_size, model.adopted if targeted else None)
         far_team = self.team(far, self.far_size, ~model.adopted if targeted else None)
-        u, v = bridge_ties(near_team, far_team, self.width)
+        u, v = bridge(near_team, far_team)
         built = model.add_ties(u, v, lifetime=self.fade)
         self.bridges.append((int(model.steps), u, v))
         self.plan.charge(model, "convening", built * self.cost_per_tie)
+
+
+def bridge_width(s: Mapping[str, Any]) -> int:
+    """People on each side of a bridge: ``width``, except random convening's single ties."""
+    return 1 if s["strategy"] == "random" else s["width"]
+
+
+def bridges_per_year(s: Mapping[str, Any]) -> int:
+    """Whole bridges the yearly budget buys (``s`` from ``check``)."""
+    if s["strategy"] == "none":
+        return 0
+    ties_per_year = int(math.floor(s["budget"] / s["cost_per_tie"] + 1e-9))
+    return ties_per_year // bridge_ties(bridge_width(s))
+
+
+def is_off(s: Mapping[str, Any]) -> bool:
+    """The budget buys no bridge: the lever changes nothing (``s`` from ``check``)."""
+    return bridges_per_year(s) == 0
 
 
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg)
     if s["strategy"] == "none" or s["budget"] == 0.0:
         return
-    convenor = Convenor(s, plan)
-    if convenor.bridges_per_year:
+    convenor = Convenor(s, plan)  # checks the width against the network even if unaffordable
+    if not is_off(s):
         plan.interventions.append(convenor)

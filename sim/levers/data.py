@@ -47,9 +47,14 @@ def capable_nodes(plan: Plan, share: float) -> tuple[np.ndarray, int]:
     return mask, k
 
 
+def is_off(s: Mapping[str, Any]) -> bool:
+    """No organisation equipped: the lever changes nothing (``s`` from ``check``)."""
+    return s["share"] == 0.0
+
+
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg)
-    if s["share"] == 0.0:
+    if is_off(s):
         return
     mask, n_orgs = capable_nodes(plan, s["share"])
     plan.threshold_reduction = raise_towards_one(plan.threshold_reduction,

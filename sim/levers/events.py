@@ -182,9 +182,14 @@ class Event:
         self.plan.charge(model, "events", e["cost"])
 
 
+def is_off(s: Mapping[str, Any]) -> bool:
+    """No event: the lever changes nothing (``s`` from ``check``)."""
+    return not s["schedule"]
+
+
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg, plan.steps)
-    if not s["schedule"]:
+    if is_off(s):
         return
     columns = attribute_arrays(plan.network.nodes)
     plan.interventions.extend(Event(e, i, plan, columns) for i, e in enumerate(s["schedule"]))

@@ -14,13 +14,13 @@ lever at zero reproduces the baseline exactly, and two lever settings share ever
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import streams
 from sim.errors import InputError
 from sim.mechanisms import adjust_thresholds, cap_at_reach, draw_by_type
 from sim.network import Network
@@ -28,7 +28,7 @@ from sim.network import Network
 if TYPE_CHECKING:
     from sim.model import AdoptionModel
 
-#: steps per year: costs per year are charged, and convening budgets renewed, every 52 weeks
+#: steps per year: running costs are charged 1/52 a week; convening budgets renew every 52
 STEPS_PER_YEAR = 52
 
 LEVERS = ("convening", "shared_goals", "champions", "events", "data")
@@ -60,11 +60,6 @@ def flag(value: object, field: str) -> bool:
     return value
 
 
-def year_starts(step: int) -> bool:
-    """Whether ``step`` (1-based: the first computed step is 1) opens a new year."""
-    return (step - 1) % STEPS_PER_YEAR == 0
-
-
 @dataclass
 class Plan:
     """The world one replicate runs in, as the levers leave it."""
@@ -88,6 +83,12 @@ class Plan:
     annual_costs: dict[str, float] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEVERS, 0.0))
     _base: np.ndarray | None = field(default=None, init=False, repr=False)
+    _unlevered: tuple[np.ndarray, ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # the world before any lever (influence, coherence, alignment): what the reach cap
+        # reads, so that no lever moves anyone's threshold through it
+        self._unlevered = (self.influence.copy(), self.coherence.copy(), self.alignment.copy())
 
     @property
     def n(self) -> int:
@@ -95,7 +96,7 @@ class Plan:
 
     def rng(self, stream: str) -> np.random.Generator:
         """An independent generator for one lever (or mechanism) in this replicate."""
-        return np.random.default_rng([int(self.seed), zlib.crc32(stream.encode())])
+        return streams.stream(self.seed, stream)
 
     @property
     def base_drawn(self) -> bool:
@@ -118,7 +119,8 @@ class Plan:
                                 self.deprivation_penalty, self.penalty_offset,
                                 self.threshold_reduction)
         if self.cap_at_reach and self.threshold_kind == "count":
-            out = cap_at_reach(out, self.network, self.influence, self.typed)
+            influence, coherence, alignment = self._unlevered
+            out = cap_at_reach(out, self.network, influence, self.typed, coherence, alignment)
         return out
 
     def charge(self, model: AdoptionModel, lever: str, amount: float) -> None:
@@ -128,19 +130,19 @@ class Plan:
             self.costs[lever] += float(amount)
 
     def charge_yearly(self, lever: str, amount: float) -> None:
-        """A running cost per year, charged at the start of each year of the run."""
+        """A running cost per year, charged pro rata: 1/52 of it every week of the run (a
+        53-week run pays 53/52 years, as convening pays per tie in the week it is built)."""
         if amount > 0:
             self.annual_costs[lever] = self.annual_costs.get(lever, 0.0) + float(amount)
 
     def yearly_charges(self) -> Intervention | None:
-        """The intervention that charges every running cost at the start of each year."""
+        """The intervention that charges every running cost, a week's share each step."""
         if not self.annual_costs:
             return None
-        annual = dict(self.annual_costs)
+        weekly = {lever: amount / STEPS_PER_YEAR for lever, amount in self.annual_costs.items()}
 
-        def charge_year(model: AdoptionModel) -> None:
-            if year_starts(model.steps):
-                for lever, amount in annual.items():
-                    self.charge(model, lever, amount)
+        def charge_week(model: AdoptionModel) -> None:
+            for lever, amount in weekly.items():
+                self.charge(model, lever, amount)
 
-        return charge_year
+        return charge_week

@@ -59,10 +59,15 @@ def in_scope(nodes, scope: str) -> np.ndarray:
     return nodes["level"].isin(levels).to_numpy()
 
 
+def is_off(s: Mapping[str, Any]) -> bool:
+    """No goal: the lever changes nothing (``s`` from ``check``)."""
+    return s["strength"] == 0.0
+
+
 def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg)
     strength = s["strength"]
-    if strength == 0.0:
+    if is_off(s):
         return
     mask = in_scope(plan.network.nodes, s["scope"])
     plan.coherence = raise_towards_one(plan.coherence, strength, mask)

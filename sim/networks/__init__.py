@@ -5,6 +5,10 @@ name and the parameters against the function's signature first, so a typo in a c
 one-line ``InputError`` naming ``network.<field>`` instead of a ``TypeError`` traceback.
 ``name="networkx"`` reaches any graph generator in ``networkx.generators`` by name.
 
+Seeds: ``takes_seed`` says whether a generator draws random numbers (has a ``seed``
+parameter); the runner then passes the replicate's seed whenever the config leaves
+``network.seed`` unset or null, so every random network is reproducible from the run's seed.
+
 Note: the package attributes ``clustered``, ``file`` (and ``england``) are the generator
 functions, not the submodules of the same name; import the modules as
 ``from sim.networks.clustered import clustered`` when the module itself is needed.
@@ -15,7 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -32,10 +36,15 @@ def networkx(generator: str, **params: Any) -> Network:
     """Any graph generator of ``networkx.generators`` by function name, e.g.
     ``networkx(generator="barabasi_albert_graph", n=100, m=2, seed=1)``.
 
+    A parameter given as None is left out (the generator's own default applies): the
+    config group ``network=networkx`` lists common parameter names as null so that
+    ``network.n=300`` can be set from the command line for any generator.
+
     Goes through a networkx graph, so it is meant for the classic models at moderate size
     (Barabási & Albert 1999, Science 286; Holme & Kim 2002 ...), not 10^6 nodes.
     """
     func = _networkx_generator(generator)
+    params = {k: v for k, v in params.items() if v is not None}
     names = [
         p.name
         for p in inspect.signature(func).parameters.values()
@@ -88,6 +97,30 @@ NETWORKS: dict[str, Callable[..., Network]] = {
 # exists, imported only when first built.
 if importlib.util.find_spec(f"{__name__}.england") is not None:
     NETWORKS["england"] = _Lazy(f"{__name__}.england", "england")
+if importlib.util.find_spec(f"{__name__}.england_synthetic") is not None:
+    NETWORKS["england_synthetic"] = _Lazy(f"{__name__}.england_synthetic", "england_synthetic")
+
+
+def _generator(name: object) -> Callable[..., Network]:
+    """The registered generator ``name`` (imported if lazy)."""
+    if not isinstance(name, str) or name not in NETWORKS:
+        raise InputError(
+            f"network.name: unknown network {name!r}; choose one of: {', '.join(sorted(NETWORKS))}"
+        )
+    func = NETWORKS[name]
+    return func.resolve() if isinstance(func, _Lazy) else func
+
+
+def takes_seed(name: str, params: Mapping[str, Any]) -> bool:
+    """Whether network ``name`` with ``params`` is random: its generator (for networkx, the
+    networkx function) takes a ``seed``. False when ``build_network`` would reject the name."""
+    try:
+        func = _generator(name)
+        if func is networkx:
+            func = _networkx_generator(params.get("generator"))
+    except InputError:
+        return False
+    return "seed" in inspect.signature(func).parameters
 
 
 def register(name: str, generator: Callable[..., Network] | str) -> None:
@@ -100,13 +133,7 @@ def register(name: str, generator: Callable[..., Network] | str) -> None:
 
 def build_network(name: str, **params: Any) -> Network:
     """Build the network called ``name`` from config parameters, checking them first."""
-    if not isinstance(name, str) or name not in NETWORKS:
-        raise InputError(
-            f"network.name: unknown network {name!r}; choose one of: {', '.join(sorted(NETWORKS))}"
-        )
-    func = NETWORKS[name]
-    if isinstance(func, _Lazy):
-        func = func.resolve()
+    func = _generator(name)
     _check_params(name, func, params)
     return func(**params)
 
@@ -161,6 +188,7 @@ __all__ = [
     "networkx",
     "random",
     "register",
+    "takes_seed",
     "ring_lattice",
     "small_world",
 ]

@@ -23,6 +23,7 @@ import pandas as pd
 from sim.errors import InputError, require
 from sim.network import Network
 from sim.networks._checks import choice, integer, rng
+from sim.networks.bridges import bridge
 
 LAYOUTS = ("ring", "random")
 INTERNAL = ("complete", "ring")
@@ -104,8 +105,7 @@ def clustered(
     a_pos = (rank[:, None] * w + t[None, :]) % period
     b_pos = np.broadcast_to(s - w + t, a_pos.shape)
     # every bridging node of one side tied to every bridging node of the other (w x w)
-    u_br = np.repeat((start[a][:, None] + a_pos)[:, :, None], w, axis=2).ravel()
-    v_br = np.repeat((start[b][:, None] + b_pos)[:, None, :], w, axis=1).ravel()
+    u_br, v_br = bridge(start[a][:, None] + a_pos, start[b][:, None] + b_pos)
 
     nodes = pd.DataFrame({"label": np.arange(c * s), "cluster": np.repeat(np.arange(c), s)})
     return Network.from_edges(

@@ -1,635 +1,918 @@
-"""A synthetic, England-sized, multi-level health system for the PA-practice contagion.
+"""The real England health system (``network=england``): every ICS built from its own organisations.
 
-Why synthetic? Nobody publishes who talks to whom across England's health system. What is real
-here is the skeleton: the 42 ICSs of July 2022 and their 7 NHS regions (``sim/data``), and the
-national totals used to size each kind of organisation (~1,250 PCNs, 209 NHS trusts, 317 local
-authorities, 43 Active Partnerships). Everything inside an ICS -- how many organisations of each
-kind, which of them are tied, deprivation -- is drawn from the documented parameters below.
+What is REAL (``sim/data/england/``, Open Government Licence v3, sources in its README):
+the 42 ICBs and their 7 NHS regions; the 202 NHS trusts (HQ ICB) and, for the 134 acute
+trusts, the ICBs their OHID catchment covers; the 1,285 PCNs and the population of their
+practices; the 317 councils (upper tier: counties, unitaries, metropolitan districts, London
+boroughs; lower tier: districts in two-tier areas) and the Census 2021 population each has in
+each ICB; IMD 2019 by district; physically inactive adults by district (Active Lives).
 
-The structure follows Centola's wide-bridges argument: ties are dense inside an ICS × sector
-*cluster* (so a complex contagion can move inside it) and sparse across sectors and levels
-(so it usually cannot leave it without convening).
+APPROXIMATED (labelled in the data): the areas of the 43 Active Partnerships. Sport England's
+list of place partnerships gives 16 of them for 20 councils; the rest are the county footprints
+they are known to cover (``active_partnership_areas.csv``, columns ``name_basis``/``area_basis``).
+
+SYNTHETIC: every tie (no public data says who talks to whom), but only where real structure
+puts one (a PCN and the councils it sits in, a trust and the places it serves, ...); the
+leaders inside organisations; leisure, voluntary and community organisations, which have no
+national register, so their number is sized from population and each is placed in a district.
+
+The organisations are fixed by the data and built once (cached per data directory and ICB
+subset); a seed draws only the ties, so a replicate costs a few tens of milliseconds.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from sim.errors import InputError, require
 from sim.network import Network
+from sim.networks import england_synthetic as synthetic
+from sim.networks.england_synthetic import icb_regions
+from sim.networks.england_tables import Tables, load
 
-#: Organisation kinds, in node order (national, regional, then per ICS in this order).
+#: Organisation kinds in node order. ``district_council`` is a lower-tier council in a
+#: two-tier area; ``local_authority`` an upper-tier or unitary one (public health sits there).
 ORG_KINDS = (
-    "national_body",
-    "nhs_region",
-    "icb",
-    "nhs_trust",
-    "pcn",
-    "local_authority",
-    "active_partnership",
-    "leisure_provider",
-    "vcs_organisation",
+    "national_body", "academia", "nhs_region", "icb", "nhs_trust", "pcn", "local_authority",
+    "district_council", "active_partnership", "leisure_provider", "vcs_organisation",
     "community_group",
-    "academia",
 )
-SECTORS = ("health", "physical_activity", "local_government", "community", "academia")
-
-#: The organisations inside every ICS: kind -> sector.
-LOCAL_KIND_SECTOR = {
-    "icb": "health",
-    "nhs_trust": "health",
-    "pcn": "health",
-    "local_authority": "local_government",
-    "active_partnership": "physical_activity",
-    "leisure_provider": "physical_activity",
-    "vcs_organisation": "community",
+KIND_SECTOR = {
+    "national_body": "health", "academia": "academia", "nhs_region": "health", "icb": "health",
+    "nhs_trust": "health", "pcn": "health", "local_authority": "local_government",
+    "district_council": "local_government", "active_partnership": "physical_activity",
+    "leisure_provider": "physical_activity", "vcs_organisation": "community",
     "community_group": "community",
-    "academia": "academia",
 }
-#: ICS-wide bodies sit at the "system" level; the rest of an ICS is "local".
-SYSTEM_LEVEL_KINDS = frozenset({"icb", "active_partnership"})
+KIND_LEVEL = {"national_body": "national", "academia": "local", "nhs_region": "regional",
+              "icb": "system", "active_partnership": "system"}
 
-#: The national bodies: (short name used in labels, full name, sector).
-NATIONAL_BODIES = (
-    ("NHS England", "NHS England", "health"),
-    ("OHID", "Office for Health Improvement and Disparities", "health"),
-    ("Sport England", "Sport England", "physical_activity"),
-)
-
-#: Leaders per organisation, by organisation kind: role -> count. Roles become the leader's kind.
+#: Leaders per organisation kind (role -> count): the synthetic network's, plus district
+#: councils (no director of public health: that post is the county's).
 DEFAULT_LEADERS: dict[str, dict[str, int]] = {
-    "national_body": {"board_member": 3},
-    "nhs_region": {"board_member": 2},
-    "icb": {"board_member": 6, "commissioner": 4},
-    "nhs_trust": {"board_member": 2, "clinician": 2},
-    "pcn": {"clinician": 1, "manager": 1},
-    "local_authority": {"director_of_public_health": 1, "commissioner": 1},
-    "active_partnership": {"manager": 2},
-    "leisure_provider": {"manager": 1},
-    "vcs_organisation": {"manager": 1},
-    "community_group": {"manager": 1},
-    "academia": {"researcher": 1},
+    **{k: dict(v) for k, v in synthetic.DEFAULT_LEADERS.items()},
+    "district_council": {"commissioner": 1},
 }
+DEFAULT_KEY_PLAYERS = synthetic.DEFAULT_KEY_PLAYERS
 
-#: (organisation kind, role) pairs whose leaders are key players (the evaluation's helpers).
-DEFAULT_KEY_PLAYERS: tuple[tuple[str, str], ...] = (
-    ("icb", "board_member"),
-    ("icb", "commissioner"),
-    ("national_body", "board_member"),
-)
+#: the national bodies: (org_code, name, sector)
+NATIONAL_BODIES = (("X24", "NHS England", "health"),
+                   ("OHID", "Office for Health Improvement and Disparities", "health"),
+                   ("SE", "Sport England", "physical_activity"))
+
+#: upper-tier council types in the UTLA table, and lower-tier district types in the LAD table
+DISTRICT_TYPE = "non-metropolitan district"
 
 SYNTHETIC_NOTE = (
-    "Only the ICS->region mapping (NHS England, July 2022) and the national totals used for "
-    "sizing are real; within-ICS counts, ties and deprivation are synthetic."
+    "Organisations, codes, names, populations, deprivation and catchments are real "
+    "(sim/data/england/README.md); Active Partnership areas are partly approximated; ties, "
+    "leaders and leisure/voluntary/community organisations (sized from population) are synthetic."
 )
 
 
-@lru_cache(maxsize=1)
-def icb_regions() -> pd.DataFrame:
-    """The 42 ICBs of July 2022 and their NHS regions (columns ``region``, ``icb_name``)."""
-    # Anchored on ``sim.data`` (a namespace package holding only data) rather than ``sim``:
-    # a stale editable install can make ``sim`` a namespace whose path ``files()`` rejects.
-    source = resources.files("sim.data").joinpath("icb_2022_regions.csv")
-    with source.open("r", encoding="utf-8") as handle:
-        table = pd.read_csv(handle, dtype=str)
-    return table
+# ------------------------------------------------------------------------------------------
+# organisations (real, built once)
+
+
+@dataclass(frozen=True)
+class Places:
+    """Residents by LAD x ICB piece: where each lives, for the outcomes in people."""
+
+    population: np.ndarray
+    inactive: np.ndarray  # physically inactive adults (16+ population x district inactive %)
+    icb: np.ndarray  # index into Structure.icbs
+    quintile: np.ndarray  # the district's IMD 2019 quintile, 1 least .. 5 most deprived
+    council: np.ndarray  # organisation index of the upper-tier council (public health)
+    pcn_share: sp.csr_array  # piece x organisation: share of the piece's patients in each PCN
+    lad_code: np.ndarray
+    lad_name: np.ndarray
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The real organisations of (a subset of) England and the structure ties follow."""
+
+    orgs: pd.DataFrame  # one row per organisation, in node order
+    icbs: pd.DataFrame  # icb_code, icb_name, region, region_code (the ICBs built)
+    relations: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # name -> (u, v, weight)
+    places: Places
+    dep_cuts: np.ndarray  # deprivation values separating the district quintiles
+    #: leaders and node table per (roles, key players, weights): fixed by the data, so
+    #: built once and reused by every seed
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def deprivation_scale(imd: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """District deprivation on 0..1 and the district quintiles.
+
+    ``(score - min) / (max - min)`` of the IMD 2019 average score over England's districts
+    (0 = least deprived district, 1 = most), so differences keep their real proportions.
+    Quintiles are of districts ranked by score (about 59 each, 5 = most deprived, as the
+    model's ``deprivation_quintile``); ``cuts`` are the midpoints between quintiles, so any
+    organisation's population-weighted deprivation falls in the district quintile it matches.
+    """
+    score = imd.set_index("lad_code")["imd_avg_score"]
+    scaled = (score - score.min()) / (score.max() - score.min())
+    ordered = np.sort(scaled.to_numpy())
+    edges = np.round(np.linspace(0, len(ordered), 6)).astype(int)[1:-1]
+    cuts = (ordered[edges - 1] + ordered[edges]) / 2
+    quintile = np.digitize(scaled.to_numpy(), cuts) + 1
+    return scaled, cuts, pd.Series(quintile, index=scaled.index).to_numpy()
+
+
+@lru_cache(maxsize=8)
+def structure(data_dir: str | None, icbs: tuple[str, ...] | None,
+              people: tuple[tuple[str, float], ...], min_catchment_share: float) -> Structure:
+    """The organisations and structural relations (cached: the data does not change)."""
+    tables = _subset(load(data_dir), icbs)
+    builder = _Builder(tables, dict(people), min_catchment_share)
+    return builder.build()
+
+
+def _subset(t: Tables, icbs: tuple[str, ...] | None) -> Tables:
+    """The tables restricted to the chosen ICB codes (all 42 when ``icbs`` is None)."""
+    if icbs is None:
+        return t
+    keep = set(icbs)
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["icb_code"].isin(keep)].reset_index(drop=True)
+
+    return Tables(icbs=only(t.icbs), trusts=only(t.trusts), catchment=only(t.catchment),
+                  pcns=only(t.pcns), practices=only(t.practices),
+                  lad_pieces=only(t.lad_pieces), utla_pieces=only(t.utla_pieces), imd=t.imd,
+                  inactivity=t.inactivity, active_partnerships=t.active_partnerships)
+
+
+#: Districts abolished in the April 2023 reorganisation -> their new unitary (ONS codes). The
+#: practice table's district (allocation tool) still uses the old codes there.
+LAD_2023_SUCCESSOR = {
+    **dict.fromkeys(("E07000026", "E07000028", "E07000029"), "E06000063"),  # Cumberland
+    **dict.fromkeys(("E07000027", "E07000030", "E07000031"), "E06000064"),  # Westmorland & F.
+    **{f"E0700016{i}": "E06000065" for i in range(3, 10)},  # North Yorkshire
+    **dict.fromkeys(("E07000187", "E07000188", "E07000189", "E07000246"), "E06000066"),  # Somerset
+}
+
+#: sized organisations (no register): kind -> sizing key (people per organisation)
+SIZED_KINDS = {"leisure_provider": "people_per_leisure_provider",
+               "vcs_organisation": "people_per_vcs_organisation",
+               "community_group": "people_per_community_group",
+               "academia": "people_per_university"}
+
+
+class _Builder:
+    """Assembles the organisation table and structural relations from the tables."""
+
+    def __init__(self, t: Tables, sizes: dict[str, float], min_share: float) -> None:
+        self.t, self.sizes, self.min_share = t, sizes, min_share
+        self.icbs = t.icbs.reset_index(drop=True)
+        self.icb_index = pd.Series(np.arange(len(self.icbs)), index=self.icbs["icb_code"])
+        scaled, self.cuts, _ = deprivation_scale(t.imd)
+        self.lad_dep = scaled
+        pieces = t.lad_pieces.copy()
+        pieces["icb"] = self.icb_index[pieces["icb_code"]].to_numpy()
+        pieces["dep"] = self._dep_of_lad(pieces["lad_code"], pieces["icb"])
+        self.pieces = pieces
+        pop = pieces.groupby("icb")["pop_2021"].sum()
+        self.icb_pop = pop.reindex(range(len(self.icbs)), fill_value=0.0).to_numpy()
+        wdep = (pieces["dep"] * pieces["pop_2021"]).groupby(pieces["icb"]).sum()
+        self.icb_dep = (wdep.reindex(range(len(self.icbs)), fill_value=0.0).to_numpy()
+                        / np.maximum(self.icb_pop, 1.0))
+        self.frames: list[pd.DataFrame] = []
+        self.relations: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _dep_of_lad(self, lad: pd.Series, icb: np.ndarray | None = None) -> np.ndarray:
+        codes = lad.map(lambda c: LAD_2023_SUCCESSOR.get(c, c))
+        dep = codes.map(self.lad_dep).to_numpy(float)
+        if icb is not None and np.isnan(dep).any():
+            raise InputError("imd2019_lad23.csv: column 'lad_code' lacks a district of "
+                             "lad24_to_icb24_pop.csv")
+        return dep
+
+    def _add(self, kind: str, **columns: Any) -> np.ndarray:
+        """Append organisations of one kind; returns their organisation indices."""
+        start = sum(len(f) for f in self.frames)
+        frame = pd.DataFrame(columns)
+        frame.insert(0, "kind", kind)
+        self.frames.append(frame)
+        return start + np.arange(len(frame))
+
+    def _relate(self, name: str, u: Any, v: Any, w: Any = 1.0) -> None:
+        u, v = np.asarray(u, np.int64), np.asarray(v, np.int64)
+        w = np.broadcast_to(np.asarray(w, float), u.shape).copy()
+        self.relations.setdefault(name, []).append((u, v, w))
+
+    # -- organisations ----------------------------------------------------------------------
+    def build(self) -> Structure:
+        nat = self._national()
+        regions = self._regions(nat)
+        icb = self._icbs(regions)
+        trusts = self._trusts(icb)
+        pcns, self._practices = self._pcns(icb)
+        self._trust_pcns(trusts, pcns)
+        councils = self._councils(icb, trusts, pcns)
+        self._pcn_places(self._practices, councils)
+        self._active_partnerships(icb, councils, nat)
+        self._sized(icb, councils, pcns, nat)
+        orgs = pd.concat(self.frames, ignore_index=True)
+        orgs["region"] = orgs["region"].fillna("")
+        default_level = orgs["kind"].map(lambda k: KIND_LEVEL.get(k, "local"))
+        orgs["level"] = (orgs["level"].fillna(default_level) if "level" in orgs
+                         else default_level)
+        relations = {k: tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+                     for k, parts in self.relations.items()}
+        places = self._places(councils, self._practices)
+        icbs = self.icbs[["icb_code", "icb_name", "region", "region_code"]].copy()
+        icbs["population"] = self.icb_pop
+        return Structure(orgs=orgs, icbs=icbs, relations=relations, places=places,
+                         dep_cuts=self.cuts)
+
+    def _national(self) -> dict[str, np.ndarray]:
+        everyone = self.icb_pop.sum()
+        dep = float((self.icb_dep * self.icb_pop).sum() / max(everyone, 1.0))
+        bodies = self._add(
+            "national_body", org_code=[c for c, _, _ in NATIONAL_BODIES],
+            name=[n for _, n, _ in NATIONAL_BODIES],
+            sector=[s for _, _, s in NATIONAL_BODIES], icb=-1, region="", deprivation=dep,
+            population=everyone)
+        n_acad = int(self.sizes["national_academia"])
+        academia = self._add("academia", org_code=[f"ACAD{i + 1}" for i in range(n_acad)],
+                             name=[f"National academic body {i + 1}" for i in range(n_acad)],
+                             sector="academia", icb=-1, region="", deprivation=dep,
+                             population=np.nan, level="national")
+        a, b = np.triu_indices(bodies.size, k=1)
+        self._relate("national", bodies[a], bodies[b])
+        self._relate("academia_national", np.repeat(academia, bodies.size),
+                     np.tile(bodies, academia.size))
+        return {"bodies": bodies, "academia": academia}
+
+    def _regions(self, nat: dict[str, np.ndarray]) -> pd.Series:
+        reg = self.icbs.drop_duplicates("region")[["region", "region_code"]]
+        pop = pd.Series(self.icb_pop).groupby(self.icbs["region"].to_numpy()).sum()
+        wdep = pd.Series(self.icb_dep * self.icb_pop).groupby(self.icbs["region"].to_numpy()).sum()
+        nodes = self._add("nhs_region", org_code=reg["region_code"].to_numpy(),
+                          name=reg["region"].to_numpy(), sector="health", icb=-1,
+                          region=reg["region"].to_numpy(),
+                          deprivation=(wdep / pop)[reg["region"]].to_numpy(),
+                          population=pop[reg["region"]].to_numpy())
+        self._relate("national", nodes, np.full(nodes.size, nat["bodies"][0]))  # NHS England
+        return pd.Series(nodes, index=reg["region"].to_numpy())
+
+    def _icbs(self, regions: pd.Series) -> np.ndarray:
+        nodes = self._add("icb", org_code=self.icbs["icb_code"].to_numpy(),
+                          name=self.icbs["icb_name"].to_numpy(), sector="health",
+                          icb=np.arange(len(self.icbs)), region=self.icbs["region"].to_numpy(),
+                          deprivation=self.icb_dep, population=self.icb_pop)
+        self._relate("region_icb", nodes, regions[self.icbs["region"]].to_numpy())
+        return nodes
+
+    def _trusts(self, icb_nodes: np.ndarray) -> pd.DataFrame:
+        """Trusts at their HQ ICB; acute trusts also serve their OHID catchment ICBs."""
+        trusts = self.t.trusts.reset_index(drop=True)
+        hq = self.icb_index[trusts["icb_code"]].to_numpy()
+        catch = self.t.catchment[self.t.catchment["org_code"].isin(trusts["org_code"])]
+        catch = catch[catch["icb_code"].isin(self.icb_index.index)]
+        trust_pos = pd.Series(np.arange(len(trusts)), index=trusts["org_code"])
+        c_trust = trust_pos[catch["org_code"]].to_numpy()
+        c_icb = self.icb_index[catch["icb_code"]].to_numpy()
+        share = catch["share_of_trust_admissions"].to_numpy(float)
+        total = np.bincount(c_trust, share, minlength=len(trusts))
+        dep = np.bincount(c_trust, share * self.icb_dep[c_icb], minlength=len(trusts))
+        acute = total > 0
+        dep = np.where(acute, dep / np.where(acute, total, 1.0), self.icb_dep[hq])
+        nodes = self._add("nhs_trust", org_code=trusts["org_code"].to_numpy(),
+                          name=trusts["name"].to_numpy(), sector="health", icb=hq,
+                          region=self.icbs["region"].to_numpy()[hq], deprivation=dep,
+                          population=np.nan)
+        served = pd.DataFrame({"trust": np.concatenate([np.arange(len(trusts)), c_trust]),
+                               "icb": np.concatenate([hq, c_icb]),
+                               "share": np.concatenate([np.ones(len(trusts)), share])})
+        served = served[served["share"] >= self.min_share].drop_duplicates(["trust", "icb"])
+        served["node"] = nodes[served["trust"].to_numpy()]
+        self._relate("icb_trust", icb_nodes[served["icb"].to_numpy()], served["node"])
+        return served
+
+    def _pcns(self, icb_nodes: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+        """PCNs with their practices' registered population and deprivation (weighted)."""
+        pcns = self.t.pcns.reset_index(drop=True)
+        icb = self.icb_index[pcns["icb_code"]].to_numpy()
+        prac = self.t.practices.copy()
+        prac["lad"] = prac["lad_code_aif"].map(lambda c: LAD_2023_SUCCESSOR.get(c, c))
+        prac["icb"] = self.icb_index.reindex(prac["icb_code"]).to_numpy()
+        prac["weight"] = prac["registered_pop_2025_26"].fillna(0.0)
+        dep = prac["lad"].map(self.lad_dep).to_numpy(float)
+        prac["dep"] = np.where(np.isnan(dep), self.icb_dep[prac["icb"].to_numpy(int)], dep)
+        pos = pd.Series(np.arange(len(pcns)), index=pcns["pcn_code"])
+        prac["pcn"] = pos.reindex(prac["pcn_code"]).to_numpy()
+        member = prac[prac["pcn"].notna()]
+        p = member["pcn"].to_numpy(int)
+        w = member["weight"].to_numpy(float) + 1e-9  # a practice without a list still counts
+        pop = np.bincount(p, member["weight"].to_numpy(float), minlength=len(pcns))
+        dep = np.bincount(p, w * member["dep"].to_numpy(), minlength=len(pcns))
+        norm = np.bincount(p, w, minlength=len(pcns))
+        dep = np.where(norm > 0, dep / np.where(norm > 0, norm, 1.0), self.icb_dep[icb])
+        nodes = self._add("pcn", org_code=pcns["pcn_code"].to_numpy(),
+                          name=pcns["pcn_name"].to_numpy(), sector="health", icb=icb,
+                          region=self.icbs["region"].to_numpy()[icb], deprivation=dep,
+                          population=pop, sub_icb_code=pcns["sub_icb_code"].to_numpy(),
+                          n_practices=np.bincount(p, minlength=len(pcns)))
+        self._relate("icb_pcn", icb_nodes[icb], nodes)
+        self._pcn_icb = icb
+        prac["node"] = np.where(prac["pcn"].notna(),
+                                nodes[prac["pcn"].fillna(0).to_numpy(int)], -1)
+        return nodes, prac
+
+    def _councils(self, icb_nodes: np.ndarray, served: pd.DataFrame,
+                  pcn_nodes: np.ndarray) -> pd.DataFrame:
+        """One agent per council, tied to each ICB it serves by its population share there."""
+        pieces = self.pieces
+        pieces["utla_pop"] = pieces.groupby("utla23_code")["pop_2021"].transform("sum")
+        pieces["lad_pop"] = pieces.groupby("lad_code")["pop_2021"].transform("sum")
+        upper = self._council_kind("local_authority", pieces, "utla23_code", "utla23_name",
+                                   pieces["utla23_code"].notna())
+        lower = self._council_kind("district_council", pieces, "lad_code", "lad_name",
+                                   pieces["lad_type"] == DISTRICT_TYPE)
+        pieces["upper_node"] = upper[pieces["utla23_code"]].to_numpy()
+        is_district = (pieces["lad_type"] == DISTRICT_TYPE).to_numpy()
+        pieces["lower_node"] = np.where(is_district, lower.reindex(pieces["lad_code"])
+                                        .fillna(-1).to_numpy(int), -1)
+        # the council for local services: the district in two-tier areas, else the unitary
+        pieces["local_node"] = np.where(is_district, pieces["lower_node"], pieces["upper_node"])
+        for col, share_of in (("upper_node", "utla_pop"), ("lower_node", "lad_pop")):
+            part = pieces[pieces[col] >= 0]
+            agg = part.groupby([col, "icb"])["pop_2021"].sum().reset_index()
+            total = part.groupby(col)[share_of].first()[agg[col]].to_numpy()
+            self._relate("icb_council", icb_nodes[agg["icb"].to_numpy()], agg[col],
+                         agg["pop_2021"].to_numpy() / total)
+        dist = pieces[is_district].drop_duplicates("lad_code")
+        self._relate("district_county", dist["lower_node"], dist["upper_node"])
+        # trusts and the upper-tier councils of the places they serve
+        up = pieces.drop_duplicates(["upper_node", "icb"])[["upper_node", "icb"]]
+        pair = served.merge(up, on="icb")[["node", "upper_node"]].drop_duplicates()
+        self._relate("trust_council", pair["node"], pair["upper_node"])
+        return pieces
+
+    def _council_kind(self, kind: str, pieces: pd.DataFrame, code: str, name: str,
+                      mask: pd.Series) -> pd.Series:
+        part = pieces[mask.to_numpy()]
+        pop = part.groupby(code)["pop_2021"].sum()
+        wdep = (part["dep"] * part["pop_2021"]).groupby(part[code]).sum()
+        main = part.groupby(code).first()
+        by_icb = part.groupby([code, "icb"])["pop_2021"].sum().reset_index()
+        main_icb = by_icb.sort_values("pop_2021", ascending=False).groupby(code)["icb"].first()
+        codes = pop.index.to_numpy()
+        icb = main_icb[codes].to_numpy(int)  # the ICB holding most of its residents
+        tier = (main.loc[codes, "lad_type"].to_numpy() if kind == "district_council"
+                else self._utla_type(codes))
+        nodes = self._add(kind, org_code=codes, name=main.loc[codes, name].to_numpy(),
+                          sector="local_government", icb=icb,
+                          region=self.icbs["region"].to_numpy()[icb],
+                          deprivation=(wdep / pop)[codes].to_numpy(),
+                          population=pop[codes].to_numpy(), la_tier=tier)
+        return pd.Series(nodes, index=codes)
+
+    def _utla_type(self, codes: np.ndarray) -> np.ndarray:
+        types = self.t.utla_pieces.drop_duplicates("utla23_code").set_index("utla23_code")
+        return types["utla_type"].reindex(codes).fillna("").to_numpy()
+
+    def _trust_pcns(self, served: pd.DataFrame, pcn_nodes: np.ndarray) -> None:
+        """Trusts and the PCNs of the ICBs they serve."""
+        pcns = pd.DataFrame({"icb": self._pcn_icb, "pcn": pcn_nodes})
+        pair = served.merge(pcns, on="icb")
+        self._relate("trust_pcn", pair["node"], pair["pcn"])
+
+    def _places(self, pieces: pd.DataFrame, practices: pd.DataFrame) -> Places:
+        """Residents by district piece, their council and the PCNs their practices belong to.
+
+        A piece's PCN shares are its practices' registered lists (practices in the same
+        district and ICB); a piece with no practice of its own takes its ICB's. Practices
+        without a PCN count in the denominator only: their patients cannot be covered.
+        """
+        lad = pieces["lad_code"].to_numpy()
+        inactive_pct = self.t.inactivity.set_index("lad_code")["inactive_pct_2024_25"]
+        pct = pd.Series(lad).map(inactive_pct).to_numpy(float)
+        pct = np.where(np.isnan(pct), np.nanmean(pct), pct)
+        prac = practices[practices["icb"].notna()]
+        key = prac["lad"].fillna("") + "|" + prac["icb_code"]
+        piece_key = pd.Series(lad + "|" + pieces["icb_code"].to_numpy())
+        own = piece_key.isin(set(key)).to_numpy()
+        rows, cols, vals = [], [], []
+        for mask, pk, pkey in ((own, key, piece_key), (~own, prac["icb_code"],
+                                                       pieces["icb_code"])):
+            idx = np.flatnonzero(mask)
+            lookup = pd.DataFrame({"piece": idx, "k": pd.Series(pkey).to_numpy()[idx]})
+            frame = pd.DataFrame({"k": pk.to_numpy(), "node": prac["node"].to_numpy(),
+                                  "w": prac["weight"].to_numpy()})
+            m = lookup.merge(frame, on="k")
+            total = m.groupby("piece")["w"].transform("sum").to_numpy()
+            keep = (m["node"].to_numpy() >= 0) & (total > 0)
+            rows.append(m["piece"].to_numpy()[keep])
+            cols.append(m["node"].to_numpy()[keep])
+            vals.append((m["w"].to_numpy() / np.where(total > 0, total, 1.0))[keep])
+        share = sp.csr_array((np.concatenate(vals), (np.concatenate(rows),
+                             np.concatenate(cols))), shape=(len(pieces), self._n_orgs()))
+        share.sum_duplicates()
+        return Places(population=pieces["pop_2021"].to_numpy(float),
+                      inactive=pieces["pop16_2021"].to_numpy(float) * pct / 100.0,
+                      icb=pieces["icb"].to_numpy(int),
+                      quintile=np.digitize(pieces["dep"].to_numpy(), self.cuts) + 1,
+                      council=pieces["upper_node"].to_numpy(int), pcn_share=share,
+                      lad_code=lad, lad_name=pieces["lad_name"].to_numpy())
+
+    def _n_orgs(self) -> int:
+        return sum(len(f) for f in self.frames)
+
+    def _pcn_places(self, practices: pd.DataFrame, pieces: pd.DataFrame) -> None:
+        """PCNs and the councils they sit in (those of their practices' districts)."""
+        by_lad = pieces.drop_duplicates("lad_code").set_index("lad_code")
+        member = practices[(practices["node"] >= 0) & practices["lad"].isin(by_lad.index)]
+        for col in ("upper_node", "lower_node"):
+            pair = pd.DataFrame({"pcn": member["node"].to_numpy(),
+                                 "council": by_lad.loc[member["lad"], col].to_numpy()})
+            pair = pair[pair["council"] >= 0].drop_duplicates()
+            self._relate("pcn_council", pair["pcn"], pair["council"])
+
+    def _active_partnerships(self, icb_nodes: np.ndarray, pieces: pd.DataFrame,
+                             nat: dict[str, np.ndarray]) -> None:
+        """The 43 Active Partnerships over the councils they cover (areas partly approximated)."""
+        table = self.t.active_partnerships
+        names = pd.unique(table["active_partnership"])
+        code = pd.Series([f"AP{i + 1:02d}" for i in range(names.size)], index=names)
+        part = pieces.merge(table, on="utla23_code")
+        if part.empty:
+            return
+        pop = part.groupby("active_partnership")["pop_2021"].sum()
+        wdep = (part["dep"] * part["pop_2021"]).groupby(part["active_partnership"]).sum()
+        by_icb = part.groupby(["active_partnership", "icb"])["pop_2021"].sum().reset_index()
+        main = by_icb.sort_values("pop_2021", ascending=False).groupby("active_partnership")
+        main_icb = main["icb"].first()[pop.index].to_numpy(int)
+        basis = table.drop_duplicates("active_partnership").set_index("active_partnership")
+        nodes = self._add("active_partnership", org_code=code[pop.index].to_numpy(),
+                          name=pop.index.to_numpy(), sector="physical_activity", icb=main_icb,
+                          region=self.icbs["region"].to_numpy()[main_icb],
+                          deprivation=(wdep / pop).to_numpy(), population=pop.to_numpy(),
+                          area_basis=np.where(
+                              basis.loc[pop.index, "name_basis"] == "data",
+                              "partly from data, partly approximated", "approximated"))
+        node = pd.Series(nodes, index=pop.index)
+        self._relate("ap_sport", nodes, np.full(nodes.size, nat["bodies"][2]))
+        self._relate("icb_ap", icb_nodes[by_icb["icb"].to_numpy()],
+                     node[by_icb["active_partnership"]].to_numpy())
+        for col in ("upper_node", "lower_node"):
+            pair = part[part[col] >= 0][["active_partnership", col]].drop_duplicates()
+            self._relate("ap_council", node[pair["active_partnership"]].to_numpy(), pair[col])
+
+    def _sized(self, icb_nodes: np.ndarray, pieces: pd.DataFrame, pcn_nodes: np.ndarray,
+               nat: dict[str, np.ndarray]) -> None:
+        """Leisure, voluntary, community organisations and universities: one per so many
+        residents of an ICS (no national register exists), each placed in a district."""
+        upper = pieces.drop_duplicates("upper_node")["upper_node"].to_numpy()
+        self._relate("la_ohid", upper, np.full(upper.size, nat["bodies"][1]))
+        for kind, key in SIZED_KINDS.items():
+            piece = _allocate(pieces["icb"].to_numpy(), pieces["pop_2021"].to_numpy(float),
+                              float(self.sizes[key]))
+            rows = pieces.iloc[piece]
+            icb = rows["icb"].to_numpy(int)
+            rank = rows.groupby("icb").cumcount().to_numpy() + 1
+            codes = self.icbs["icb_code"].to_numpy()[icb]
+            label = kind.replace("_", " ")
+            nodes = self._add(
+                kind, org_code=[f"{c}-{kind}-{r}" for c, r in zip(codes, rank, strict=True)],
+                name=[f"synthetic {label} {r}, {lad}" for r, lad in
+                      zip(rank, rows["lad_name"], strict=True)],
+                sector=KIND_SECTOR[kind], icb=icb, region=self.icbs["region"].to_numpy()[icb],
+                deprivation=rows["dep"].to_numpy(), population=np.nan,
+                lad_code=rows["lad_code"].to_numpy())
+            if kind == "academia":
+                self._relate("university_academia", np.repeat(nodes, nat["academia"].size),
+                             np.tile(nat["academia"], nodes.size))
+                continue
+            self._relate("local_council", nodes, rows["local_node"])
+            if kind != "leisure_provider":
+                self._community_pcns(nodes, rows["lad_code"].to_numpy())
+
+    def _community_pcns(self, nodes: np.ndarray, lads: np.ndarray) -> None:
+        """Voluntary and community organisations and the PCNs of their district (social
+        prescribing)."""
+        prac = self._practices
+        pairs = prac[prac["node"] >= 0][["lad", "node"]].drop_duplicates()
+        left = pd.DataFrame({"org": nodes, "lad": lads})
+        pair = left.merge(pairs, on="lad")
+        self._relate("community_pcn", pair["org"], pair["node"])
+
+
+def _allocate(icb: np.ndarray, pop: np.ndarray, people_per: float) -> np.ndarray:
+    """Piece index of each sized organisation: round(ICS population / people_per) per ICS,
+    spread over its pieces by largest remainder of their population shares."""
+    if not np.isfinite(people_per) or people_per <= 0:
+        return np.empty(0, np.int64)
+    out = []
+    for i in np.unique(icb):
+        idx = np.flatnonzero(icb == i)
+        total = int(np.floor(pop[idx].sum() / people_per + 0.5))
+        quota = total * pop[idx] / max(pop[idx].sum(), 1.0)
+        count = np.floor(quota).astype(np.int64)
+        extra = total - count.sum()
+        if extra > 0:
+            count[np.argsort(-(quota - count), kind="stable")[:extra]] += 1
+        out.append(np.repeat(idx, count))
+    return np.concatenate(out) if out else np.empty(0, np.int64)
+
+
+# ------------------------------------------------------------------------------------------
+# the network (ties and leaders synthetic, drawn per seed)
+
+#: structural relation -> the probability parameter keeping each candidate tie (None: always)
+RELATION_PROBABILITY: dict[str, str | None] = {
+    "national": None, "region_icb": None, "icb_trust": None, "icb_council": None,
+    "district_county": None, "icb_ap": None, "ap_sport": None, "ap_council": None,
+    "academia_national": "p_vertical", "university_academia": "p_vertical",
+    "la_ohid": "p_vertical", "icb_pcn": "p_icb_pcn", "pcn_council": "p_pcn_council",
+    "trust_council": "p_trust_council", "trust_pcn": "p_trust_pcn",
+    "local_council": "p_local_council", "community_pcn": "p_community_pcn",
+}
+PROBABILITIES = ("p_icb_pcn", "p_pcn_council", "p_trust_council", "p_trust_pcn",
+                 "p_local_council", "p_community_pcn", "p_vertical", "p_leader_vertical")
+DEGREES = ("within_sector_degree", "cross_sector_degree", "leader_within_degree",
+           "leader_cross_degree")
+SIZES = ("people_per_leisure_provider", "people_per_vcs_organisation",
+         "people_per_community_group", "people_per_university")
 
 
 def england(
     seed: int | None = None,
     *,
-    nhs_trusts_per_system: float = 5.0,
-    pcns_per_system: float = 30.0,
-    local_authorities_per_system: float = 7.5,
-    leisure_providers_per_system: float = 8.0,
-    vcs_organisations_per_system: float = 15.0,
-    community_groups_per_system: float = 20.0,
-    universities_per_system: float = 0.5,
+    icbs: Sequence[str] | None = None,
+    data_dir: str | None = None,
+    people_per_leisure_provider: float = 170_000.0,
+    people_per_vcs_organisation: float = 90_000.0,
+    people_per_community_group: float = 67_000.0,
+    people_per_university: float = 2_700_000.0,
     national_academia: int = 2,
+    min_catchment_share: float = 0.05,
     leaders: Mapping[str, Mapping[str, int]] | None = None,
     key_players: Iterable[Sequence[str]] = DEFAULT_KEY_PLAYERS,
     key_player_influence: float = 2.0,
     leader_influence: float = 1.0,
     organisation_influence: float = 1.0,
-    p_within_sector: float = 0.3,
-    p_cross_sector: float = 0.02,
-    p_leader_within: float = 0.05,
-    p_leader_cross: float = 0.005,
+    within_sector_degree: float = 6.0,
+    cross_sector_degree: float = 1.0,
+    leader_within_degree: float = 4.0,
+    leader_cross_degree: float = 1.0,
+    p_icb_pcn: float = 0.3,
+    p_pcn_council: float = 0.5,
+    p_trust_council: float = 0.3,
+    p_trust_pcn: float = 0.05,
+    p_local_council: float = 0.3,
+    p_community_pcn: float = 0.05,
     p_vertical: float = 0.1,
     p_leader_vertical: float = 0.1,
     tie_weight: float = 1.0,
     membership_weight: float = 1.0,
     colleague_weight: float = 1.0,
-    deprivation_alpha: float = 2.0,
-    deprivation_beta: float = 2.0,
-    deprivation_spread: float = 0.05,
 ) -> Network:
-    """England's health system as organisations and their leaders (SYNTHETIC inside each ICS).
+    """England's real health system as organisations and their leaders.
 
-    Real: the 42 ICSs and their 7 NHS regions, and the national totals the defaults are sized
-    to. Synthetic: the per-ICS counts, every tie, and deprivation -- use the network to reason
-    about structure (clusters, bridges, levels), not about any named ICS.
+    Organisations (real; see the module docstring and ``sim/data/england/README.md``):
+    national bodies and ``national_academia`` academic bodies; the NHS regions; per ICS its
+    ICB, NHS trusts (at their HQ ICB), PCNs, councils (``local_authority`` upper tier or
+    unitary, ``district_council`` lower tier; one agent each, in the ICS with most of its
+    residents), Active Partnerships (in the ICS with most of their residents); and one
+    ``leisure_provider``, ``vcs_organisation``, ``community_group`` or university
+    (``academia``) per ``people_per_*`` residents of the ICS (synthetic), each in a district.
+    ``icbs`` (ODS codes or names) builds those ICSs only, with their regions and the
+    national bodies.
 
-    Nodes (organisations first, then leaders):
-      national   NHS England, OHID (health), Sport England (physical_activity) and
-                 ``national_academia`` academic bodies; kind ``national_body`` / ``academia``.
-      regional   the 7 NHS regions (``nhs_region``, health).
-      per ICS    1 ICB and 1 Active Partnership (level ``system``); NHS trusts, PCNs, local
-                 authorities, leisure providers, VCS organisations, community groups and
-                 universities (level ``local``). ``<kind>_per_system`` is a mean: the total
-                 ``round(mean × 42)`` is spread evenly, remainders to randomly chosen ICSs.
-      leaders    ``leaders[kind] = {role: count}`` per organisation (merged over
-                 ``DEFAULT_LEADERS`` kind by kind); a leader's kind is its role and it inherits
-                 its organisation's sector, level, region, system, cluster and deprivation.
+    Ties (synthetic along real structure; a probability keeps each candidate tie):
+      always          national bodies with each other; NHS England-regions; regions-their
+                      ICBs; ICB-trusts it hosts or whose catchment sends it at least
+                      ``min_catchment_share`` of admissions; ICB-councils it overlaps (weight
+                      ``tie_weight`` x the council's population share in it); district-county;
+                      Active Partnership-Sport England, -the councils it covers, -their ICBs.
+      ``p_icb_pcn``   ICB-its PCNs.  ``p_pcn_council`` PCN-the councils of its practices.
+      ``p_trust_council``, ``p_trust_pcn``  trust-upper-tier councils / PCNs of the ICBs it
+                      serves.  ``p_local_council`` leisure, voluntary, community
+                      organisations-their district's council.  ``p_community_pcn`` voluntary
+                      and community organisations-the PCNs of their district.
+      ``p_vertical``  upper-tier council-OHID; academia with the national bodies.
+      degrees         ``within_sector_degree``: expected same-sector ties of an organisation
+                      inside its ICS (ICS x sector ``cluster``); ``cross_sector_degree``
+                      across sectors inside it; ``leader_*_degree`` the same for leaders of
+                      different organisations. Leaders are tied to their organisation and
+                      colleagues, and vertically as in ``network=england_synthetic``
+                      (``p_leader_vertical``).
 
-    Ties (organisation-organisation weight ``tie_weight``):
-      inside an ICS × sector cluster   organisations with ``p_within_sector``; leaders of
-                                       different organisations with ``p_leader_within``
-                                       (the same holds among national bodies of one sector).
-      across sectors inside an ICS     organisations ``p_cross_sector``; leaders ``p_leader_cross``.
-      membership                       each leader to its organisation (``membership_weight``)
-                                       and to every colleague (``colleague_weight``).
-      vertical, always                 ICB–its region, region–NHS England, Active Partnership–
-                                       Sport England, national bodies with each other.
-      vertical, ``p_vertical``         local authority–OHID, national academia–each national
-                                       body, local university–each national academic body.
-      vertical, ``p_leader_vertical``  ICB board members–their region's leaders, regional
-                                       leaders–NHS England's, Active Partnership leaders–Sport
-                                       England's, local-authority directors of public health–
-                                       OHID's.
-
-    Deprivation: each ICS draws a level from Beta(``deprivation_alpha``, ``deprivation_beta``);
-    each of its organisations adds Normal(0, ``deprivation_spread``) noise, clipped to [0, 1];
-    a region gets the mean of its ICSs, national bodies the mean of all.
-
-    Influence: ``organisation_influence`` for organisations, ``key_player_influence`` for the
-    ``key_players`` (org kind, role) pairs, ``leader_influence`` for every other leader.
-
-    ``cluster`` numbers the ICS × sector groups (0..n-1, ICS-major) for system and local nodes;
-    national and regional nodes get -1. ``organisation`` is the organisation's node index for a
-    leader, -1 for an organisation. All draws come from ``numpy.random.default_rng(seed)``.
+    Deprivation: IMD 2019 district average score scaled to 0..1 over England's districts
+    (``deprivation_scale``); a practice takes its district's, a PCN its practices'
+    (list-weighted), a council and an Active Partnership their residents', an ICB and a
+    region theirs (population-weighted), a trust its catchment's (admission-weighted; HQ ICB
+    for non-acute trusts). ``deprivation_quintile`` is the district quintile it falls in.
     """
-    params = dict(
-        nhs_trusts_per_system=nhs_trusts_per_system,
-        pcns_per_system=pcns_per_system,
-        local_authorities_per_system=local_authorities_per_system,
-        leisure_providers_per_system=leisure_providers_per_system,
-        vcs_organisations_per_system=vcs_organisations_per_system,
-        community_groups_per_system=community_groups_per_system,
-        universities_per_system=universities_per_system,
-    )
-    _check_seed(seed)
-    for name, value in params.items():
-        _check_real(name, value, "a number >= 0", lambda x: x >= 0)
-    _check_int("national_academia", national_academia)
-    roles = _resolve_leaders(leaders)
-    keys = _resolve_key_players(key_players)
-    for name, value in (
-        ("p_within_sector", p_within_sector),
-        ("p_cross_sector", p_cross_sector),
-        ("p_leader_within", p_leader_within),
-        ("p_leader_cross", p_leader_cross),
-        ("p_vertical", p_vertical),
-        ("p_leader_vertical", p_leader_vertical),
-    ):
-        _check_real(name, value, "a probability in [0, 1]", lambda x: 0 <= x <= 1)
-    for name, value in (
-        ("key_player_influence", key_player_influence),
-        ("leader_influence", leader_influence),
-        ("organisation_influence", organisation_influence),
-        ("tie_weight", tie_weight),
-        ("membership_weight", membership_weight),
-        ("colleague_weight", colleague_weight),
-        ("deprivation_alpha", deprivation_alpha),
-        ("deprivation_beta", deprivation_beta),
-    ):
-        _check_real(name, value, "a number > 0", lambda x: x > 0)
-    _check_real("deprivation_spread", deprivation_spread, "a number >= 0", lambda x: x >= 0)
-
+    args = dict(locals())
+    _check(args)
+    codes = _resolve_icbs(icbs, data_dir)
+    sizes = tuple(sorted({**{k: float(args[k]) for k in SIZES},
+                          "national_academia": float(national_academia)}.items()))
+    s = structure(data_dir, codes, sizes, float(min_catchment_share))
+    roles = synthetic._resolve_leaders(leaders, DEFAULT_LEADERS, ORG_KINDS)
+    keys = synthetic._resolve_key_players(key_players, ORG_KINDS)
+    params = {k: float(args[k]) for k in (*PROBABILITIES, *DEGREES)}
     rng = np.random.default_rng(seed)
-    icbs = icb_regions()
-    systems = icbs["icb_name"].to_numpy(dtype=object)
-    regions = pd.unique(icbs["region"]).astype(object)
-    n_sys, n_reg = len(systems), len(regions)
-    region_of_sys = pd.Index(regions).get_indexer(icbs["region"])
-
-    # ---- organisations per ICS ----------------------------------------------------------
-    sys_dep = rng.beta(deprivation_alpha, deprivation_beta, size=n_sys)
-    local_kinds = tuple(LOCAL_KIND_SECTOR)
-    means = {
-        "icb": 1.0,
-        "nhs_trust": nhs_trusts_per_system,
-        "pcn": pcns_per_system,
-        "local_authority": local_authorities_per_system,
-        "active_partnership": 1.0,
-        "leisure_provider": leisure_providers_per_system,
-        "vcs_organisation": vcs_organisations_per_system,
-        "community_group": community_groups_per_system,
-        "academia": universities_per_system,
-    }
-    counts = np.column_stack([_spread(rng, float(means[k]), n_sys) for k in local_kinds])
-    flat = counts.ravel()  # ICS-major, kind-minor
-    loc_kind = np.repeat(np.tile(np.arange(len(local_kinds)), n_sys), flat)
-    loc_sys = np.repeat(np.repeat(np.arange(n_sys), len(local_kinds)), flat)
-    loc_idx = np.arange(flat.sum()) - np.repeat(np.cumsum(flat) - flat, flat)
-    n_local = loc_kind.size
-
-    # ---- all organisations: national, regional, local -----------------------------------
-    n_nat = len(NATIONAL_BODIES) + national_academia
-    kind_code = {k: i for i, k in enumerate(ORG_KINDS)}
-    sector_code = {s: i for i, s in enumerate(SECTORS)}
-    local_kind_codes = np.array([kind_code[k] for k in local_kinds])
-    local_sector_codes = np.array([sector_code[LOCAL_KIND_SECTOR[k]] for k in local_kinds])
-
-    org_kind = np.concatenate([
-        [kind_code["national_body"]] * len(NATIONAL_BODIES),
-        [kind_code["academia"]] * national_academia,
-        [kind_code["nhs_region"]] * n_reg,
-        local_kind_codes[loc_kind],
-    ]).astype(np.int64)
-    org_sector = np.concatenate([
-        [sector_code[s] for _, _, s in NATIONAL_BODIES],
-        [sector_code["academia"]] * national_academia,
-        [sector_code["health"]] * n_reg,
-        local_sector_codes[loc_kind],
-    ]).astype(np.int64)
-    # scope: ICS index for local/system nodes, n_sys for national, n_sys + 1 + r for regions
-    org_scope = np.concatenate([
-        np.full(n_nat, n_sys), n_sys + 1 + np.arange(n_reg), loc_sys
-    ]).astype(np.int64)
-    level_names = np.array(["national", "regional", "system", "local"], dtype=object)
-    system_level = np.array([k in SYSTEM_LEVEL_KINDS for k in local_kinds])
-    org_level = np.concatenate([
-        np.zeros(n_nat, np.int64), np.ones(n_reg, np.int64),
-        np.where(system_level[loc_kind], 2, 3),
-    ]).astype(np.int64)
-    org_region = np.concatenate([
-        np.full(n_nat, "", dtype=object), regions, regions[region_of_sys[loc_sys]]
-    ])
-    org_system = np.concatenate([
-        np.full(n_nat, "", dtype=object), np.full(n_reg, "", dtype=object), systems[loc_sys]
-    ])
-    reg_dep = np.array([sys_dep[region_of_sys == r].mean() for r in range(n_reg)])
-    loc_dep = np.clip(sys_dep[loc_sys] + rng.normal(0.0, deprivation_spread, n_local), 0, 1)
-    org_dep = np.concatenate([np.full(n_nat, sys_dep.mean()), reg_dep, loc_dep])
-    n_org = org_kind.size
-
-    # grouping for "inside a sector" sampling; clusters are the local/system part of it
-    group_key = org_scope * len(SECTORS) + org_sector
-    _, org_group = np.unique(group_key, return_inverse=True)
-    n_clusters = int(np.unique(group_key[org_scope < n_sys]).size)  # local keys sort first
-    org_cluster = np.where(org_scope < n_sys, org_group, -1)
-
-    org_labels = _org_labels(
-        national_academia, regions, [local_kinds[k] for k in loc_kind], systems[loc_sys], loc_idx
-    )
-
-    # ---- leaders --------------------------------------------------------------------------
-    max_roles = max((sum(r.values()) for r in roles.values()), default=0)
-    per_kind = np.array([sum(roles[k].values()) for k in ORG_KINDS], dtype=np.int64)
-    role_names = sorted({role for r in roles.values() for role in r})
-    role_code = {r: i for i, r in enumerate(role_names)}
-    role_table = np.full((len(ORG_KINDS), max(max_roles, 1)), -1, dtype=np.int64)
-    rank_table = np.zeros_like(role_table)
-    key_table = np.zeros_like(role_table, dtype=bool)
-    for k, kind in enumerate(ORG_KINDS):
-        pos = 0
-        for role, count in roles[kind].items():
-            role_table[k, pos : pos + count] = role_code[role]
-            rank_table[k, pos : pos + count] = np.arange(count)
-            key_table[k, pos : pos + count] = (kind, role) in keys
-            pos += count
-    n_lead_org = per_kind[org_kind]
-    lead_org = np.repeat(np.arange(n_org), n_lead_org)
-    lead_start = np.cumsum(n_lead_org) - n_lead_org  # offset of each org's first leader
-    lead_pos = np.arange(lead_org.size) - np.repeat(lead_start, n_lead_org)
-    lead_kind = org_kind[lead_org]
-    lead_role = role_table[lead_kind, lead_pos]
-    lead_key = key_table[lead_kind, lead_pos]
-    n_lead = lead_org.size
-    n = n_org + n_lead
-    lead_nodes = n_org + np.arange(n_lead)
-    lead_labels = [
-        f"leader:{org_labels[o]}:{role_names[r]}:{i}"
-        for o, r, i in zip(
-            lead_org.tolist(), lead_role.tolist(), rank_table[lead_kind, lead_pos].tolist(),
-            strict=True,
-        )
-    ]
-
-    # ---- ties -----------------------------------------------------------------------------
-    us: list[np.ndarray] = []
-    vs: list[np.ndarray] = []
-    ws: list[np.ndarray] = []
-
-    def add(u: np.ndarray, v: np.ndarray, w: float) -> None:
-        us.append(np.asarray(u, np.int64))
-        vs.append(np.asarray(v, np.int64))
-        ws.append(np.full(len(u), float(w)))
-
-    orgs = np.arange(n_org)
-    is_local = org_scope < n_sys
-    # inside an ICS x sector cluster (and inside a national sector)
-    u, v = _pairs_within_groups(rng, orgs, org_group, p_within_sector)
-    add(u, v, tie_weight)
-    # across sectors inside an ICS
-    u, v = _pairs_within_groups(rng, orgs[is_local], org_scope[is_local], p_cross_sector)
-    cross = org_sector[u] != org_sector[v]
-    add(u[cross], v[cross], tie_weight)
-
-    # membership and colleagues
-    add(lead_org, lead_nodes, membership_weight)
-    for k in range(len(ORG_KINDS)):
-        m = int(per_kind[k])
-        if m < 2:
-            continue
-        starts = n_org + lead_start[org_kind == k]
-        a, b = np.triu_indices(m, k=1)
-        add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(), colleague_weight)
-    # leaders of different organisations inside a cluster / across sectors in an ICS
-    lead_group = org_group[lead_org]
-    u, v = _pairs_within_groups(rng, lead_nodes, lead_group, p_leader_within)
-    other = lead_org[u - n_org] != lead_org[v - n_org]
-    add(u[other], v[other], 1.0)
-    lead_local = is_local[lead_org]
-    u, v = _pairs_within_groups(
-        rng, lead_nodes[lead_local], org_scope[lead_org[lead_local]], p_leader_cross
-    )
-    cross = org_sector[lead_org[u - n_org]] != org_sector[lead_org[v - n_org]]
-    add(u[cross], v[cross], 1.0)
-
-    # vertical ties between organisations
-    nhse, ohid, sport = 0, 1, 2
-    nat_academia = np.arange(len(NATIONAL_BODIES), n_nat)
-    region_nodes = n_nat + np.arange(n_reg)
-    bodies = np.arange(len(NATIONAL_BODIES))
-    a, b = np.triu_indices(len(bodies), k=1)
-    add(bodies[a], bodies[b], tie_weight)
-    icb_nodes = np.flatnonzero(org_kind == kind_code["icb"])
-    add(icb_nodes, region_nodes[region_of_sys[org_scope[icb_nodes]]], tie_weight)
-    add(region_nodes, np.full(n_reg, nhse), tie_weight)
-    ap_nodes = np.flatnonzero(org_kind == kind_code["active_partnership"])
-    add(ap_nodes, np.full(ap_nodes.size, sport), tie_weight)
-    la_nodes = np.flatnonzero(org_kind == kind_code["local_authority"])
-    add(*_pairs_between(rng, la_nodes, np.array([ohid]), p_vertical), tie_weight)
-    add(*_pairs_between(rng, nat_academia, bodies, p_vertical), tie_weight)
-    universities = np.flatnonzero(is_local & (org_kind == kind_code["academia"]))
-    add(*_pairs_between(rng, universities, nat_academia, p_vertical), tie_weight)
-
-    # vertical ties between leaders
-    def leaders_of(org_nodes: np.ndarray, role: str | None = None) -> np.ndarray:
-        mask = np.isin(lead_org, org_nodes)
-        if role is not None:
-            mask &= lead_role == role_code.get(role, -2)
-        return lead_nodes[mask]
-
-    icb_board = leaders_of(icb_nodes, "board_member")
-    region_leaders = leaders_of(region_nodes)
-    add(
-        *_pairs_between(
-            rng, icb_board, region_leaders, p_leader_vertical,
-            group_a=region_of_sys[org_scope[lead_org[icb_board - n_org]]],
-            group_b=lead_org[region_leaders - n_org] - n_nat,
-        ),
-        1.0,
-    )
-    nhse_leaders = leaders_of(np.array([nhse]))
-    add(*_pairs_between(rng, region_leaders, nhse_leaders, p_leader_vertical), 1.0)
-    sport_leaders = leaders_of(np.array([sport]))
-    add(*_pairs_between(rng, leaders_of(ap_nodes), sport_leaders, p_leader_vertical), 1.0)
-    dph = leaders_of(la_nodes, "director_of_public_health")
-    add(*_pairs_between(rng, dph, leaders_of(np.array([ohid])), p_leader_vertical), 1.0)
-
-    # ---- node table ------------------------------------------------------------------------
-    kind_names = np.array(ORG_KINDS, dtype=object)
-    sector_names = np.array(SECTORS, dtype=object)
-    role_arr = np.array(role_names, dtype=object)
-    influence = np.where(lead_key, key_player_influence, leader_influence)
-    nodes = pd.DataFrame({
-        "label": org_labels + lead_labels,
-        "agent_type": np.array(["Organisation"] * n_org + ["Leader"] * n_lead, dtype=object),
-        "kind": np.concatenate([kind_names[org_kind], role_arr[lead_role]]),
-        "sector": sector_names[np.concatenate([org_sector, org_sector[lead_org]])],
-        "level": level_names[np.concatenate([org_level, org_level[lead_org]])],
-        "region": np.concatenate([org_region, org_region[lead_org]]),
-        "system": np.concatenate([org_system, org_system[lead_org]]),
-        "organisation": np.concatenate([np.full(n_org, -1), lead_org]).astype(np.int64),
-        "deprivation": np.concatenate([org_dep, org_dep[lead_org]]),
-        "influence": np.concatenate([np.full(n_org, float(organisation_influence)), influence]),
-        "cluster": np.concatenate([org_cluster, org_cluster[lead_org]]).astype(np.int64),
-    })
-    meta: dict[str, Any] = {
-        "generator": "england",
-        "seed": seed,
-        "n_systems": n_sys,
-        "n_regions": n_reg,
-        "n_clusters": n_clusters,
-        "n_organisations": int(n_org),
-        "n_leaders": int(n_lead),
-        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
-        "synthetic": SYNTHETIC_NOTE,
-        "params": {
-            **{k: float(v) for k, v in params.items()},
-            "national_academia": int(national_academia),
-            "leaders": roles,
-            "key_players": sorted(keys),
-            "key_player_influence": float(key_player_influence),
-            "leader_influence": float(leader_influence),
-            "organisation_influence": float(organisation_influence),
-            "p_within_sector": float(p_within_sector),
-            "p_cross_sector": float(p_cross_sector),
-            "p_leader_within": float(p_leader_within),
-            "p_leader_cross": float(p_leader_cross),
-            "p_vertical": float(p_vertical),
-            "p_leader_vertical": float(p_leader_vertical),
-            "tie_weight": float(tie_weight),
-            "membership_weight": float(membership_weight),
-            "colleague_weight": float(colleague_weight),
-            "deprivation_alpha": float(deprivation_alpha),
-            "deprivation_beta": float(deprivation_beta),
-            "deprivation_spread": float(deprivation_spread),
-        },
-    }
-    return Network.from_edges(
-        n, np.concatenate(us), np.concatenate(vs), np.concatenate(ws),
-        nodes=nodes, name="england", meta=meta,
-    )
+    return _assemble(s, roles, keys, params, rng, seed, {
+        "key_player_influence": float(key_player_influence),
+        "leader_influence": float(leader_influence),
+        "organisation_influence": float(organisation_influence),
+        "tie_weight": float(tie_weight), "membership_weight": float(membership_weight),
+        "colleague_weight": float(colleague_weight)})
 
 
-# ------------------------------------------------------------------------------------------
-# sampling helpers (vectorised per group)
+def _check(args: Mapping[str, Any]) -> None:
+    """Every parameter as a one-line error naming ``network.<field>``."""
+    synthetic._check_seed(args["seed"])
+    data_dir = args["data_dir"]
+    require(data_dir is None or isinstance(data_dir, str), "network.data_dir",
+            "a directory path or null", data_dir)
+    synthetic._check_int("national_academia", args["national_academia"])
+    for name in (*PROBABILITIES, "min_catchment_share"):
+        synthetic._check_real(name, args[name], "a probability in [0, 1]",
+                              lambda x: 0 <= x <= 1)
+    for name in DEGREES:
+        synthetic._check_real(name, args[name], "a number >= 0", lambda x: x >= 0)
+    for name in (*SIZES, "key_player_influence", "leader_influence", "organisation_influence",
+                 "tie_weight", "membership_weight", "colleague_weight"):
+        synthetic._check_real(name, args[name], "a number > 0", lambda x: x > 0)
 
 
-def _spread(rng: np.random.Generator, mean: float, n_sys: int) -> np.ndarray:
-    """Integer counts per ICS summing to round(mean × n_sys), as even as possible."""
-    total = int(math.floor(mean * n_sys + 0.5))
-    base, extra = divmod(total, n_sys)
-    out = np.full(n_sys, base, dtype=np.int64)
-    if extra:
-        out[rng.choice(n_sys, size=extra, replace=False)] += 1
-    return out
+def icb_table(data_dir: str | None = None) -> pd.DataFrame:
+    """The 42 ICBs: ``icb_code`` (ODS), ``icb_name``, ``region``, ``region_code``."""
+    return load(data_dir).icbs.copy()
 
 
-def _unrank_pairs(t: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
-    """Map linear indices of the strict upper triangle of an s×s matrix (row-major) to (i, j)."""
-    t = t.astype(np.int64)
-    b = 2 * s - 1
-    i = np.floor((b - np.sqrt(np.maximum(b * b - 8.0 * t, 0.0))) / 2).astype(np.int64)
-    i = np.clip(i, 0, s - 2)
-    i -= (i * (b - i) // 2) > t  # guard float round-off on either side
-    i += ((i + 1) * (b - i - 1) // 2) <= t
-    j = t - i * (b - i) // 2 + i + 1
-    return i, j
+def _resolve_icbs(icbs: Sequence[str] | None, data_dir: str | None) -> tuple[str, ...] | None:
+    """ICB codes (sorted as in the data) from codes or names, case-insensitive."""
+    if icbs is None:
+        return None
+    if isinstance(icbs, str):
+        icbs = [icbs]
+    table = load(data_dir).icbs
+    by_key = {**{c.upper(): c for c in table["icb_code"]},
+              **{n.upper(): c for n, c in zip(table["icb_name"], table["icb_code"], strict=True)}}
+    chosen = set()
+    for item in icbs:
+        key = str(item).strip().upper()
+        if key not in by_key:
+            raise InputError(
+                f"network.icbs: unknown ICB {item!r}; give ODS codes (e.g. QOP) or names "
+                "(e.g. 'NHS Greater Manchester ICB') as listed by python -c \"from "
+                "sim.networks.england import icb_table; print(icb_table().to_string())\"")
+        chosen.add(by_key[key])
+    require(bool(chosen), "network.icbs", "a non-empty list of ICB codes or names, or null", icbs)
+    return tuple(c for c in table["icb_code"] if c in chosen)
 
 
-def _pairs_within_groups(
-    rng: np.random.Generator, members: np.ndarray, group: np.ndarray, p: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each unordered pair of members sharing a group, kept independently with probability p.
+def _pairs_by_group(rng: np.random.Generator, members: np.ndarray, group: np.ndarray,
+                    degree: float) -> tuple[np.ndarray, np.ndarray]:
+    """Random ties inside each group, about ``degree`` per member whatever the group's size
+    (so a large ICS is not denser per organisation than a small one).
 
-    Draws the number of ties per group (binomial) and then which pairs, so the cost is the
-    number of ties, not the number of pairs.
+    Each pair of a group of size s is tied with p = min(1, degree / (s - 1)). Vectorised over
+    all groups at once: groups with p = 1 are enumerated; in the others the number of ties is
+    binomial and the pairs are drawn with replacement, just enough draws that the expected
+    number of distinct pairs is that count, then de-duplicated.
     """
     empty = np.empty(0, np.int64)
-    if p <= 0 or members.size < 2:
+    if degree <= 0 or members.size < 2:
         return empty, empty
     order = np.argsort(group, kind="stable")
-    members, group = members[order], group[order]
-    bounds = np.flatnonzero(np.diff(group)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [members.size]])
+    members = members[order]
+    _, starts, sizes = np.unique(group[order], return_index=True, return_counts=True)
+    keep = sizes >= 2
+    starts, sizes = starts[keep], sizes[keep]
+    p = np.minimum(1.0, degree / np.maximum(sizes - 1, 1))
     us, vs = [empty], [empty]
-    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
-        s = hi - lo
-        if s < 2:
-            continue
-        n_pairs = s * (s - 1) // 2
-        k = n_pairs if p >= 1 else int(rng.binomial(n_pairs, p))
-        if k == 0:
-            continue
-        t = np.arange(n_pairs) if k == n_pairs else rng.choice(n_pairs, size=k, replace=False)
-        i, j = _unrank_pairs(t, s)
-        us.append(members[lo + i])
-        vs.append(members[lo + j])
+    full = p >= 1.0
+    for size in np.unique(sizes[full]).tolist():
+        a, b = np.triu_indices(size, k=1)
+        lo = starts[full & (sizes == size)][:, None]
+        us.append(members[(lo + a).ravel()])
+        vs.append(members[(lo + b).ravel()])
+    starts, sizes, p = starts[~full], sizes[~full], p[~full]
+    n_pairs = sizes * (sizes - 1) // 2
+    wanted = rng.binomial(n_pairs, p)
+    # m draws from N pairs give N (1 - (1 - 1/N)^m) distinct ones on average
+    big = n_pairs > 1
+    share = np.minimum(wanted / n_pairs, 1.0 - 0.5 / n_pairs)[big]
+    draws = wanted.astype(np.int64)
+    draws[big] = np.ceil(np.log1p(-share) / np.log1p(-1.0 / n_pairs[big]))
+    g = np.repeat(np.arange(sizes.size), draws)
+    i = (rng.random(g.size) * sizes[g]).astype(np.int64)
+    j = (rng.random(g.size) * (sizes[g] - 1)).astype(np.int64)
+    j += j >= i
+    u, v = starts[g] + np.minimum(i, j), starts[g] + np.maximum(i, j)
+    unique = np.unique(u * members.size + v)
+    us.append(members[unique // members.size])
+    vs.append(members[unique % members.size])
     return np.concatenate(us), np.concatenate(vs)
 
 
-def _pairs_between(
-    rng: np.random.Generator,
-    a: np.ndarray,
-    b: np.ndarray,
-    p: float,
-    group_a: np.ndarray | None = None,
-    group_b: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each (a, b) pair (with equal group, when groups are given) kept with probability p."""
-    if group_a is None or group_b is None:
-        group_a, group_b = np.zeros(a.size, np.int64), np.zeros(b.size, np.int64)
-    order = np.argsort(group_b, kind="stable")
-    b, group_b = b[order], group_b[order]
-    lo = np.searchsorted(group_b, group_a, "left")
-    cnt = np.searchsorted(group_b, group_a, "right") - lo
-    u = np.repeat(a, cnt)
-    offset = np.arange(u.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    v = b[np.repeat(lo, cnt) + offset]
-    if p < 1:
-        keep = rng.random(u.size) < p
-        u, v = u[keep], v[keep]
-    return u, v
+@dataclass
+class _Ties:
+    """Edge lists collected while drawing."""
+
+    us: list[np.ndarray]
+    vs: list[np.ndarray]
+    ws: list[np.ndarray]
+
+    def add(self, u: Any, v: Any, w: Any) -> None:
+        u = np.asarray(u, np.int64)
+        self.us.append(u)
+        self.vs.append(np.asarray(v, np.int64))
+        self.ws.append(np.broadcast_to(np.asarray(w, float), u.shape).astype(float))
 
 
-def _org_labels(
-    national_academia: int,
-    regions: np.ndarray,
-    local_kinds: list[str],
-    local_systems: np.ndarray,
-    local_idx: np.ndarray,
-) -> list[str]:
-    """Readable, unique labels: ``icb:<ICB>``, ``pcn:<ICB>:12``, ``nhs_region:<region>``."""
-    labels = [f"national_body:{short}" for short, _, _ in NATIONAL_BODIES]
-    labels += [f"academia:national:{i}" for i in range(national_academia)]
-    labels += [f"nhs_region:{r}" for r in regions]
-    labels += [
-        f"{k}:{s}" if k in SYSTEM_LEVEL_KINDS else f"{k}:{s}:{i}"
-        for k, s, i in zip(local_kinds, local_systems.tolist(), local_idx.tolist(), strict=True)
-    ]
-    return labels
+def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
+              p: dict[str, float], rng: np.random.Generator, seed: int | None,
+              weights: dict[str, float]) -> Network:
+    """The seed's ties on the (cached) organisations, leaders and node table."""
+    memo_key = json.dumps([roles, sorted(keys), weights], sort_keys=True)
+    if memo_key not in s.memo:
+        s.memo[memo_key] = _fixed_part(s, roles, keys, weights)
+    lead, cluster, nodes = s.memo[memo_key]
+    orgs = s.orgs
+    ties = _Ties([], [], [])
+    tw = weights["tie_weight"]
+    for name, (u, v, w) in s.relations.items():
+        prob = RELATION_PROBABILITY[name]
+        keep = np.ones(u.size, bool) if prob is None else rng.random(u.size) < p[prob]
+        ties.add(u[keep], v[keep], tw * w[keep])
+    icb = orgs["icb"].to_numpy(int)
+    sector = orgs["sector"].to_numpy()
+    local = np.flatnonzero(icb >= 0)
+    ties.add(*_pairs_by_group(rng, local, cluster[local], p["within_sector_degree"]), tw)
+    u, v = _pairs_by_group(rng, local, icb[local], p["cross_sector_degree"])
+    cross = sector[u] != sector[v]
+    ties.add(u[cross], v[cross], tw)
+    _leader_ties(ties, rng, lead, orgs, cluster, p, weights)
+    meta: dict[str, Any] = {
+        "generator": "england", "seed": seed, "n_systems": len(s.icbs),
+        "n_regions": int(s.icbs["region"].nunique()), "n_clusters": int(cluster.max() + 1),
+        "n_organisations": len(orgs), "n_leaders": int(lead.org.size),
+        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
+        "synthetic": SYNTHETIC_NOTE, "icbs": s.icbs, "places": s.places,
+        "params": {**p, **weights},
+    }
+    return Network.from_edges(len(nodes), np.concatenate(ties.us), np.concatenate(ties.vs),
+                              np.concatenate(ties.ws), nodes=nodes, name="england", meta=meta)
 
 
-# ------------------------------------------------------------------------------------------
-# validation
+def _fixed_part(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
+                weights: dict[str, float]) -> tuple[_Leaders, np.ndarray, pd.DataFrame]:
+    """Leaders, ICS x sector clusters and the node table: the same for every seed."""
+    orgs = s.orgs
+    kind = orgs["kind"].to_numpy()
+    lead = _leaders(kind, roles, keys, len(orgs))
+    icb = orgs["icb"].to_numpy(int)
+    sector_code = pd.Index(synthetic.SECTORS).get_indexer(orgs["sector"].to_numpy())
+    local = icb >= 0
+    cluster = np.full(len(orgs), -1, np.int64)
+    _, cluster[local] = np.unique(icb[local] * len(synthetic.SECTORS) + sector_code[local],
+                                  return_inverse=True)
+    return lead, cluster, _node_table(s, lead, cluster, weights)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+@dataclass(frozen=True)
+class _Leaders:
+    org: np.ndarray  # organisation index of each leader
+    role: np.ndarray  # role names
+    rank: np.ndarray  # 0.. within (organisation, role)
+    key: np.ndarray  # key player
+    start: np.ndarray  # per organisation: index of its first leader (node index)
+    count: np.ndarray  # per organisation: number of leaders
+
+    @property
+    def nodes(self) -> np.ndarray:
+        return self.start[0] + np.arange(self.org.size) if self.org.size else self.org
 
 
-def _check_seed(seed: object) -> None:
-    ok = seed is None or (
-        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0
-    )
-    require(ok, "network.seed", "a non-negative integer or None", seed)
-
-
-def _check_real(name: str, value: object, allowed: str, test: Any) -> None:
-    ok = _is_number(value) and math.isfinite(float(value)) and test(float(value))
-    require(ok, f"network.{name}", allowed, value)
-
-
-def _check_int(name: str, value: object) -> None:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 0
-    require(ok, f"network.{name}", "an integer >= 0", value)
-
-
-def _resolve_leaders(leaders: Mapping[str, Mapping[str, int]] | None) -> dict[str, dict[str, int]]:
-    """Merge the user's per-kind role counts over the defaults, kind by kind."""
-    resolved = {k: dict(v) for k, v in DEFAULT_LEADERS.items()}
-    if leaders is None:
-        return resolved
-    if not isinstance(leaders, Mapping):
-        raise InputError(
-            "network.leaders: must be a mapping of organisation kind to {role: count} "
-            f"(got {leaders!r})"
-        )
-    for kind, role_counts in leaders.items():
-        require(
-            kind in ORG_KINDS, "network.leaders", f"keyed by one of {', '.join(ORG_KINDS)}", kind
-        )
-        field = f"network.leaders.{kind}"
-        if role_counts is None:
-            resolved[kind] = {}
+def _leaders(kind: np.ndarray, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
+             n_org: int) -> _Leaders:
+    """Leaders of each organisation by its kind's roles, numbered after the organisations."""
+    kinds = list(dict.fromkeys(kind.tolist()))
+    role_of: dict[str, list[str]] = {k: [r for r, c in roles.get(k, {}).items()
+                                         for _ in range(c)] for k in kinds}
+    count = np.array([len(role_of[k]) for k in kind.tolist()], np.int64)
+    org = np.repeat(np.arange(n_org), count)
+    first = np.cumsum(count) - count
+    pos = np.arange(org.size) - np.repeat(first, count)
+    table = {k: np.array(role_of[k] or [""], dtype=object) for k in kinds}
+    role = np.empty(org.size, dtype=object)
+    rank = np.zeros(org.size, np.int64)
+    key = np.zeros(org.size, bool)
+    for k in kinds:
+        sel = kind[org] == k
+        if not sel.any():
             continue
-        require(isinstance(role_counts, Mapping), field, "a mapping of role to count", role_counts)
-        roles: dict[str, int] = {}
-        for role, count in role_counts.items():
-            require(
-                isinstance(role, str) and role.isidentifier() and role == role.lower(),
-                field, "keyed by snake_case role names", role,
-            )
-            _check_int(f"leaders.{kind}.{role}", count)
-            roles[role] = int(count)
-        resolved[str(kind)] = roles
-    return resolved
+        role[sel] = table[k][pos[sel]]
+        ranks = np.concatenate([np.arange(c) for c in roles[k].values()])
+        rank[sel] = ranks[pos[sel]]
+        key[sel] = np.array([(k, r) in keys for r in table[k]])[pos[sel]]
+    return _Leaders(org=org, role=role, rank=rank, key=key, start=n_org + first, count=count)
 
 
-def _resolve_key_players(pairs: Iterable[Sequence[str]]) -> set[tuple[str, str]]:
-    allowed = "a list of [organisation kind, role] pairs"
-    if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
-        raise InputError(f"network.key_players: must be {allowed} (got {pairs!r})")
-    out: set[tuple[str, str]] = set()
-    for pair in pairs:
-        ok = (
-            isinstance(pair, Sequence) and not isinstance(pair, str) and len(pair) == 2
-            and pair[0] in ORG_KINDS and isinstance(pair[1], str)
-        )
-        require(ok, "network.key_players", f"{allowed}, kinds from {', '.join(ORG_KINDS)}", pair)
-        out.add((str(pair[0]), str(pair[1])))
-    return out
+def _leader_ties(ties: _Ties, rng: np.random.Generator, lead: _Leaders, orgs: pd.DataFrame,
+                 cluster: np.ndarray, p: dict[str, float], weights: dict[str, float]) -> None:
+    """Membership, colleagues, leaders across organisations, and the vertical leader ties."""
+    nodes = lead.nodes
+    ties.add(lead.org, nodes, weights["membership_weight"])
+    for m in np.unique(lead.count[lead.count >= 2]):
+        starts = lead.start[lead.count == m]
+        a, b = np.triu_indices(int(m), k=1)
+        ties.add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(),
+                 weights["colleague_weight"])
+    icb = orgs["icb"].to_numpy(int)
+    sector = orgs["sector"].to_numpy()
+    n_org = len(orgs)
+    inside = cluster[lead.org] >= 0
+    u, v = _pairs_by_group(rng, nodes[inside], cluster[lead.org[inside]],
+                           p["leader_within_degree"])
+    other = lead.org[u - n_org] != lead.org[v - n_org]
+    ties.add(u[other], v[other], 1.0)
+    u, v = _pairs_by_group(rng, nodes[inside], icb[lead.org[inside]], p["leader_cross_degree"])
+    cross = sector[lead.org[u - n_org]] != sector[lead.org[v - n_org]]
+    ties.add(u[cross], v[cross], 1.0)
+    kind = orgs["kind"].to_numpy()
+    region = orgs["region"].to_numpy()
+
+    def of(kinds: tuple[str, ...], role: str | None = None, code: str | None = None):
+        mask = np.isin(kind[lead.org], kinds)
+        if role is not None:
+            mask &= lead.role == role
+        if code is not None:
+            mask &= orgs["org_code"].to_numpy()[lead.org] == code
+        return nodes[mask]
+
+    pv = p["p_leader_vertical"]
+    board, reg = of(("icb",), "board_member"), of(("nhs_region",))
+    group = pd.Index(pd.unique(region[lead.org[reg - n_org]]))
+    ties.add(*synthetic._pairs_between(rng, board, reg, pv,
+                                       group_a=group.get_indexer(region[lead.org[board - n_org]]),
+                                       group_b=group.get_indexer(region[lead.org[reg - n_org]])),
+             1.0)
+    for low, code in ((reg, "X24"), (of(("active_partnership",)), "SE"),
+                      (of(("local_authority",), "director_of_public_health"), "OHID")):
+        ties.add(*synthetic._pairs_between(rng, low, of(("national_body",), code=code), pv), 1.0)
+
+
+#: organisation columns copied onto their leaders (a leader's organisation code and name
+#: stay findable); ``name`` of a leader is its organisation's.
+INHERITED = ("sector", "level", "region", "deprivation", "icb_code", "icb_name", "org_code",
+             "name")
+
+
+def _node_table(s: Structure, lead: _Leaders, cluster: np.ndarray,
+                weights: dict[str, float]) -> pd.DataFrame:
+    orgs = s.orgs.copy()
+    icb = orgs["icb"].to_numpy(int)
+    local = icb >= 0
+    orgs["icb_code"] = np.where(local, s.icbs["icb_code"].to_numpy()[np.maximum(icb, 0)], "")
+    orgs["icb_name"] = np.where(local, s.icbs["icb_name"].to_numpy()[np.maximum(icb, 0)], "")
+    org_part = pd.DataFrame({
+        "label": (orgs["kind"] + ":" + orgs["org_code"].astype(str)).to_numpy(),
+        "agent_type": "Organisation", "kind": orgs["kind"].to_numpy(),
+        **{c: orgs[c].to_numpy() for c in INHERITED},
+        "system": orgs["icb_name"].to_numpy(), "organisation": -1,
+        "influence": weights["organisation_influence"], "cluster": cluster,
+        "population": orgs["population"].to_numpy(float),
+        "la_tier": orgs.get("la_tier", pd.Series("", index=orgs.index)).fillna("").to_numpy(),
+    })
+    o = lead.org
+    codes = orgs["org_code"].astype(str).to_numpy()[o]
+    lead_part = pd.DataFrame({
+        "label": [f"leader:{c}:{r}:{i}" for c, r, i in
+                  zip(codes.tolist(), lead.role.tolist(), lead.rank.tolist(), strict=True)],
+        "agent_type": "Leader", "kind": lead.role,
+        **{c: orgs[c].to_numpy()[o] for c in INHERITED},
+        "system": orgs["icb_name"].to_numpy()[o], "organisation": o,
+        "influence": np.where(lead.key, weights["key_player_influence"],
+                              weights["leader_influence"]),
+        "cluster": cluster[o], "population": np.nan, "la_tier": "",
+    })
+    nodes = pd.concat([org_part, lead_part], ignore_index=True)
+    nodes["organisation"] = nodes["organisation"].astype(np.int64)
+    nodes["cluster"] = nodes["cluster"].astype(np.int64)
+    nodes["deprivation"] = nodes["deprivation"].astype(float)
+    nodes["deprivation_quintile"] = np.digitize(nodes["deprivation"].to_numpy(),
+                                                s.dep_cuts) + 1
+    return nodes
+
+
+__all__ = ["DEFAULT_LEADERS", "ORG_KINDS", "england", "icb_regions", "icb_table", "structure"]

@@ -2,10 +2,14 @@
 
 Real stakeholder lists are messy, so the loader checks everything and says exactly what is
 wrong (one ``InputError`` naming the field) rather than failing later inside the model.
-Two repairs are made and warned, because they have one obvious meaning: a tie listed more
-than once is merged (keeping its largest weight) and a self-loop is dropped (a node cannot
-reinforce itself). Nodes without ties are kept, with a warning: they are real stakeholders
-who simply never get exposure.
+Repairs follow the same rule as ``Network.from_networkx`` (see ``sim.network``): a tie listed
+more than once is merged (keeping its largest weight), a self-loop or a zero weight is
+dropped, each warned once. Nodes without ties are kept, with a warning: they are real
+stakeholders who simply never get exposure. docs/file_networks.md describes the format.
+
+Direction: ``directed=True`` reads a row (source=i, target=j) as "i named j", so j's
+adoption reinforces i (``adjacency[i, j] = w``); ``None`` (the default) takes GraphML's own
+declaration and reads a CSV as undirected; ``False`` makes every tie mutual.
 
 GraphML: http://graphml.graphdrawing.org/ (Brandes et al. 2002, "GraphML progress report",
 Graph Drawing, LNCS 2265), read with networkx. Weighted undirected ties follow the network
@@ -14,6 +18,7 @@ model of Centola & Macy (2007), American Journal of Sociology 113(3).
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import warnings
@@ -25,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.network import Network
+from sim.network import Network, check_weights, warn_once, warn_repairs
 from sim.networks._checks import choice, pair_key, unique_keys
 
 FORMATS = ("auto", "graphml", "csv")
@@ -43,6 +48,7 @@ def file(
     target: str = "target",
     weight: str | None = "weight",
     id_column: str = "id",
+    directed: bool | None = None,
 ) -> Network:
     """Load a network from ``path`` (GraphML, or a CSV edge list with an optional node table).
 
@@ -51,7 +57,7 @@ def file(
     column ``weight`` or ``weight=None``: every tie weighs 1). ``nodes`` is an optional CSV
     node table keyed by ``id_column``; its other columns (kind, sector, deprivation ...)
     become node attributes, and every edge must refer to a node in it. GraphML carries its
-    node attributes itself; directed GraphML ties are made mutual.
+    node attributes itself. ``directed``: see the module docstring.
 
     Node order is the node table's (or the GraphML file's), otherwise first appearance in
     the edge list. The original ids go to the ``label`` column (as ints when they all are),
@@ -60,6 +66,8 @@ def file(
     """
     p = _existing(path, "network.path")
     fmt = choice(format, "network.format", FORMATS)
+    if directed is not None and not isinstance(directed, bool):
+        raise InputError(f"network.directed: must be true, false or null (got {directed!r})")
     if fmt == "auto":
         fmt = _SUFFIXES.get(p.suffix.lower(), "")
         if not fmt:
@@ -73,13 +81,14 @@ def file(
                 "network.nodes: a node table is only read with a CSV edge list; GraphML "
                 "carries node attributes itself (leave network.nodes null)"
             )
-        ids, attrs, src, tgt, w, directed = _read_graphml(p, weight)
+        ids, attrs, src, tgt, w, declared = _read_graphml(p, weight)
         where, noun = "network.path", "node attribute"
     else:
         src, tgt, w = _read_edges_csv(p, source, target, weight)
         ids, attrs = (None, None) if nodes is None else _read_node_table(nodes, id_column)
-        directed = False
+        declared = False
         where, noun = "network.nodes", "column"
+    directed = declared if directed is None else directed
 
     if ids is None:  # order of first appearance in the edge list
         ids = pd.unique(np.column_stack([src, tgt]).ravel())
@@ -96,7 +105,7 @@ def file(
                 f"network.nodes: edge refers to unknown node '{name}' (not in the node table)"
             )
     n = len(ids)
-    table = _node_table(ids, attrs, id_column)
+    table = _node_table(ids, attrs, id_column, _id_locator(fmt, src, tgt, id_column))
     _check_attributes(table, where, noun)  # every error before any repair is warned
     u, v, w = _repair(n, u.astype(np.int64), v.astype(np.int64), w, directed, p)
 
@@ -104,12 +113,14 @@ def file(
     if isolated.size:
         shown = ", ".join(f"'{ids[i]}'" for i in isolated[:5])
         more = f" and {isolated.size - 5} more" if isolated.size > 5 else ""
-        _warn(
+        warn_once(
             f"{where}: {isolated.size} node(s) have no ties ({shown}{more}); they are kept "
-            "but will never be exposed"
+            "but will never be exposed",
+            str(p),
         )
     return Network.from_edges(
-        n, u, v, w, nodes=table, name=p.stem, meta={"path": str(p), "format": fmt}
+        n, u, v, w, nodes=table, name=p.stem, directed=directed,
+        meta={"path": str(p), "format": fmt, "directed": directed},
     )
 
 
@@ -161,23 +172,56 @@ def _read_graphml(
                 f"{len(missing)} of {len(edges)} edges lack it); give every edge a weight or "
                 "set network.weight to null"
             )
-        raw = pd.Series([d[weight] for _, _, d in edges], dtype=object)
-        w = _weights(raw, f"attribute '{weight}'", lambda i: f"edge '{src[i]}'-'{tgt[i]}'")
+        # typed by the file's <key attr.type=...>: a string weight is a mistake in the file
+        w = check_weights([d[weight] for _, _, d in edges], "network.weight",
+                          f"edge attribute '{weight}'",
+                          lambda i: f"edge '{src[i]}'-'{tgt[i]}'")
     return ids, attrs, src, tgt, w, graph.is_directed()
 
 
 def _read_csv(p: Path, field: str, what: str, dtype: dict[str, type]) -> pd.DataFrame:
+    """Read a CSV file; a row with more fields than the header is an error naming it.
+
+    ``index_col=False``: otherwise pandas takes an over-long first row as a sign that the
+    first column is an index, shifts every column and blames a valid line later.
+    """
     try:
-        frame = pd.read_csv(p, dtype=dtype, skipinitialspace=True)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(p, dtype=dtype, skipinitialspace=True, index_col=False)
     except pd.errors.EmptyDataError:
         raise InputError(f"{field}: {what} is empty: {p}") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+    except pd.errors.ParserError as err:
+        raise _overlong_row(p, field, what) or _unreadable(p, field, what, err) from None
+    except (UnicodeDecodeError, ValueError) as err:
         detail = " ".join(str(err).split())
         raise InputError(f"{field}: {what} is not a readable CSV file ({detail}): {p}") from None
     except OSError as err:  # permissions, a file removed while reading ...
         raise InputError(f"{field}: cannot read {what} ({err.strerror or err}): {p}") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in record):
+        raise _overlong_row(p, field, what) or InputError(f"{field}: {what} has rows that do "
+                                                          f"not match its header: {p}")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _overlong_row(p: Path, field: str, what: str) -> InputError | None:
+    """The first row with more fields than the header (only read after pandas failed)."""
+    with open(p, newline="", encoding="utf-8", errors="replace") as handle:
+        rows = csv.reader(handle, skipinitialspace=True)
+        header = len(next(rows, []))
+        for row in rows:
+            if len(row) > header:
+                return InputError(
+                    f"{field}: line {rows.line_num} of {what} has {len(row)} fields but the "
+                    f"header has {header}; remove the extra fields or name them in the header"
+                    f": {p}")
+    return None
+
+
+def _unreadable(p: Path, field: str, what: str, err: Exception) -> InputError:
+    detail = " ".join(str(err).split())
+    return InputError(f"{field}: {what} is not a readable CSV file ({detail}): {p}")
 
 
 def _read_edges_csv(
@@ -261,47 +305,63 @@ def _read_node_table(nodes: object, id_column: str) -> tuple[np.ndarray, pd.Data
 # repairs and checks
 
 
-def _warn(message: str) -> None:
-    warnings.warn(message, UserWarning, stacklevel=3)
-
-
 def _repair(
     n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray, directed: bool, p: Path
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Drop zero-weight ties and self-loops, count repeated ties (merged by from_edges)."""
+    """Drop zero-weight ties and self-loops, count repeated ties (merged by from_edges);
+    warned with ``Network.from_networkx``'s words, once each."""
     zero = w == 0
-    if zero.any():
-        _warn(f"network.weight: {int(zero.sum())} tie(s) with weight 0 dropped (no tie)")
     loop = u == v
-    if loop.any():
-        _warn(
-            f"network.path: {int(loop.sum())} self-loop(s) dropped (a node cannot reinforce itself)"
-        )
     keep = ~zero & ~loop
     u, v, w = u[keep], v[keep], w[keep]
+    keys = u * np.int64(n) + v if directed else pair_key(n, u, v)
+    repeats = keys.size - unique_keys(keys).size
+    warn_repairs("network.path", loops=int(loop.sum()), repeats=repeats,
+                 zeros=int((zero & ~loop).sum()), origin=str(p))
     if u.size == 0:
         raise InputError(
             f"network.path: no ties left after dropping self-loops and zero weights: {p}"
         )
-    keys = u * np.int64(n) + v if directed else pair_key(n, u, v)
-    repeats = keys.size - unique_keys(keys).size
-    if repeats:
-        _warn(f"network.path: {repeats} repeated tie(s) merged, keeping the largest weight")
     return u, v, w
 
 
-def _as_labels(ids: np.ndarray) -> np.ndarray:
-    """Ids as ints when every id is an integer written plainly, else as strings."""
+def _as_labels(ids: np.ndarray, locate: Callable[[str], str]) -> np.ndarray:
+    """Ids as ints when every id is an integer written plainly, else as strings.
+
+    An integer id outside 64 bits (10^26) cannot be a node label the tables can hold: an
+    error naming where it is, rather than an overflow deep inside NumPy."""
     strings = [str(x) for x in ids]
     if all(_INT.match(s) for s in strings):
+        too_big = next((s for s in strings if not -(2**63) <= int(s) < 2**63), None)
+        if too_big is not None:
+            raise InputError(
+                f"{locate(too_big)} is an integer outside the 64-bit range "
+                f"(-2^63 to 2^63-1); use smaller integer ids or names"
+            )
         ints = np.array([int(s) for s in strings], dtype=np.int64)
         if [str(i) for i in ints] == strings:
             return ints
     return np.array(strings, dtype=object)
 
 
-def _node_table(ids: np.ndarray, attrs: pd.DataFrame | None, id_column: str) -> pd.DataFrame:
-    labels = _as_labels(ids)
+def _id_locator(fmt: str, src: np.ndarray, tgt: np.ndarray,
+                id_column: str) -> Callable[[str], str]:
+    """Where a node id comes from, for an error message: the first edge-list line naming it."""
+    def locate(node: str) -> str:
+        if fmt == "graphml":
+            return f"network.path: node id {node}"
+        for field, ends in (("network.source", src), ("network.target", tgt)):
+            at = np.flatnonzero(ends == node)
+            if at.size:
+                return f"{field}: node id {node} on line {at[0] + 2} of the edge list"
+        return f"network.nodes: node id {node} in column '{id_column}'"
+
+    return locate
+
+
+def _node_table(ids: np.ndarray, attrs: pd.DataFrame | None, id_column: str,
+                locate: Callable[[str], str]) -> pd.DataFrame:
+    labels = _as_labels(ids, locate)
     if attrs is None:
         return pd.DataFrame({"label": labels})
     table = attrs.drop(columns=[id_column], errors="ignore").reset_index(drop=True)

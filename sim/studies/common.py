@@ -115,8 +115,10 @@ class Study:
 def add_run_options(parser: argparse.ArgumentParser, default_out: Path | str,
                     seed_help: str) -> None:
     """``--jobs``, ``--seed`` and ``--out``: the options every research command shares."""
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    from sim.arguments import non_negative_int, positive_int
+
+    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
                         help="worker processes (default: all cores)")
-    parser.add_argument("--seed", type=int, default=1, help=seed_help)
+    parser.add_argument("--seed", type=non_negative_int, default=1, help=seed_help)
     parser.add_argument("--out", type=Path, default=None,
                         help=f"output folder (default {default_out}/<time>)")

@@ -1,0 +1,46 @@
+"""Argument parsing shared by the research commands (``pasim-validate``, ``-sensitivity``,
+``-optimise``, ``-report``): the same one-line errors as ``pasim`` itself.
+
+argparse prints its whole usage block and ``prog: error: ...`` on a bad option; a user then
+has to find the one line that matters. ``CommandParser`` prints only that line,
+``error: <option>: <what is wrong>; see <command> --help``, and exits with status 2. The
+value types say what is allowed (``positive_int``: "an integer >= 1").
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import NoReturn
+
+
+class CommandParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose errors are one line naming the option."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        text = re.sub(r"^argument ([^:]+): ", lambda m: f"{m.group(1).split('/')[-1]}: ", text)
+        text = re.sub(r"^the following arguments are required: (.+)$", r"\1: required", text)
+        self.exit(2, f"error: {text}; see {self.prog} --help\n")
+
+
+def _integer(minimum: int):  # noqa: ANN202 - an argparse type
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {minimum} (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum} (got {value})")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+#: an argparse type: an integer >= 1 (worker counts, trials, replicates ...)
+positive_int = _integer(1)
+
+#: an argparse type: an integer >= 0 (seeds)
+non_negative_int = _integer(0)

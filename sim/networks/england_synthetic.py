@@ -1,0 +1,645 @@
+"""A synthetic, England-sized health system for scaling studies (network=england_synthetic).
+
+``network=england`` (``sim/networks/england.py``) builds the real organisations from the
+shipped tables; this generator keeps the earlier, fully synthetic inside of each ICS, whose
+sizes are parameters, so it can be multiplied to any size.
+
+Why synthetic? Nobody publishes who talks to whom across England's health system. What is real
+here is the skeleton: the 42 ICSs of July 2022 and their 7 NHS regions (``sim/data``), and the
+national totals used to size each kind of organisation (~1,250 PCNs, 209 NHS trusts, 317 local
+authorities, 43 Active Partnerships). Everything inside an ICS -- how many organisations of each
+kind, which of them are tied, deprivation -- is drawn from the documented parameters below.
+
+The structure follows Centola's wide-bridges argument: ties are dense inside an ICS × sector
+*cluster* (so a complex contagion can move inside it) and sparse across sectors and levels
+(so it usually cannot leave it without convening).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError, require
+from sim.network import Network
+
+#: Organisation kinds, in node order (national, regional, then per ICS in this order).
+ORG_KINDS = (
+    "national_body",
+    "nhs_region",
+    "icb",
+    "nhs_trust",
+    "pcn",
+    "local_authority",
+    "active_partnership",
+    "leisure_provider",
+    "vcs_organisation",
+    "community_group",
+    "academia",
+)
+SECTORS = ("health", "physical_activity", "local_government", "community", "academia")
+
+#: The organisations inside every ICS: kind -> sector.
+LOCAL_KIND_SECTOR = {
+    "icb": "health",
+    "nhs_trust": "health",
+    "pcn": "health",
+    "local_authority": "local_government",
+    "active_partnership": "physical_activity",
+    "leisure_provider": "physical_activity",
+    "vcs_organisation": "community",
+    "community_group": "community",
+    "academia": "academia",
+}
+#: ICS-wide bodies sit at the "system" level; the rest of an ICS is "local".
+SYSTEM_LEVEL_KINDS = frozenset({"icb", "active_partnership"})
+
+#: The national bodies: (short name used in labels, full name, sector).
+NATIONAL_BODIES = (
+    ("NHS England", "NHS England", "health"),
+    ("OHID", "Office for Health Improvement and Disparities", "health"),
+    ("Sport England", "Sport England", "physical_activity"),
+)
+
+#: Leaders per organisation, by organisation kind: role -> count. Roles become the leader's kind.
+DEFAULT_LEADERS: dict[str, dict[str, int]] = {
+    "national_body": {"board_member": 3},
+    "nhs_region": {"board_member": 2},
+    "icb": {"board_member": 6, "commissioner": 4},
+    "nhs_trust": {"board_member": 2, "clinician": 2},
+    "pcn": {"clinician": 1, "manager": 1},
+    "local_authority": {"director_of_public_health": 1, "commissioner": 1},
+    "active_partnership": {"manager": 2},
+    "leisure_provider": {"manager": 1},
+    "vcs_organisation": {"manager": 1},
+    "community_group": {"manager": 1},
+    "academia": {"researcher": 1},
+}
+
+#: (organisation kind, role) pairs whose leaders are key players (the evaluation's helpers).
+DEFAULT_KEY_PLAYERS: tuple[tuple[str, str], ...] = (
+    ("icb", "board_member"),
+    ("icb", "commissioner"),
+    ("national_body", "board_member"),
+)
+
+SYNTHETIC_NOTE = (
+    "Only the ICS->region mapping (NHS England, July 2022) and the national totals used for "
+    "sizing are real; within-ICS counts, ties and deprivation are synthetic."
+)
+
+
+@lru_cache(maxsize=1)
+def icb_regions() -> pd.DataFrame:
+    """The 42 ICBs of July 2022 and their NHS regions (columns ``region``, ``icb_name``)."""
+    # Anchored on ``sim.data`` (a namespace package holding only data) rather than ``sim``:
+    # a stale editable install can make ``sim`` a namespace whose path ``files()`` rejects.
+    source = resources.files("sim.data").joinpath("icb_2022_regions.csv")
+    with source.open("r", encoding="utf-8") as handle:
+        table = pd.read_csv(handle, dtype=str)
+    return table
+
+
+def england_synthetic(
+    seed: int | None = None,
+    *,
+    nhs_trusts_per_system: float = 5.0,
+    pcns_per_system: float = 30.0,
+    local_authorities_per_system: float = 7.5,
+    leisure_providers_per_system: float = 8.0,
+    vcs_organisations_per_system: float = 15.0,
+    community_groups_per_system: float = 20.0,
+    universities_per_system: float = 0.5,
+    national_academia: int = 2,
+    leaders: Mapping[str, Mapping[str, int]] | None = None,
+    key_players: Iterable[Sequence[str]] = DEFAULT_KEY_PLAYERS,
+    key_player_influence: float = 2.0,
+    leader_influence: float = 1.0,
+    organisation_influence: float = 1.0,
+    p_within_sector: float = 0.3,
+    p_cross_sector: float = 0.02,
+    p_leader_within: float = 0.05,
+    p_leader_cross: float = 0.005,
+    p_vertical: float = 0.1,
+    p_leader_vertical: float = 0.1,
+    tie_weight: float = 1.0,
+    membership_weight: float = 1.0,
+    colleague_weight: float = 1.0,
+    deprivation_alpha: float = 2.0,
+    deprivation_beta: float = 2.0,
+    deprivation_spread: float = 0.05,
+) -> Network:
+    """England's health system as organisations and their leaders (SYNTHETIC inside each ICS).
+
+    Real: the 42 ICSs and their 7 NHS regions, and the national totals the defaults are sized
+    to. Synthetic: the per-ICS counts, every tie, and deprivation -- use the network to reason
+    about structure (clusters, bridges, levels), not about any named ICS.
+
+    Nodes (organisations first, then leaders):
+      national   NHS England, OHID (health), Sport England (physical_activity) and
+                 ``national_academia`` academic bodies; kind ``national_body`` / ``academia``.
+      regional   the 7 NHS regions (``nhs_region``, health).
+      per ICS    1 ICB and 1 Active Partnership (level ``system``); NHS trusts, PCNs, local
+                 authorities, leisure providers, VCS organisations, community groups and
+                 universities (level ``local``). ``<kind>_per_system`` is a mean: the total
+                 ``round(mean × 42)`` is spread evenly, remainders to randomly chosen ICSs.
+      leaders    ``leaders[kind] = {role: count}`` per organisation (merged over
+                 ``DEFAULT_LEADERS`` kind by kind); a leader's kind is its role and it inherits
+                 its organisation's sector, level, region, system, cluster and deprivation.
+
+    Ties (organisation-organisation weight ``tie_weight``):
+      inside an ICS × sector cluster   organisations with ``p_within_sector``; leaders of
+                                       different organisations with ``p_leader_within``
+                                       (the same holds among national bodies of one sector).
+      across sectors inside an ICS     organisations ``p_cross_sector``; leaders ``p_leader_cross``.
+      membership                       each leader to its organisation (``membership_weight``)
+                                       and to every colleague (``colleague_weight``).
+      vertical, always                 ICB–its region, region–NHS England, Active Partnership–
+                                       Sport England, national bodies with each other.
+      vertical, ``p_vertical``         local authority–OHID, national academia–each national
+                                       body, local university–each national academic body.
+      vertical, ``p_leader_vertical``  ICB board members–their region's leaders, regional
+                                       leaders–NHS England's, Active Partnership leaders–Sport
+                                       England's, local-authority directors of public health–
+                                       OHID's.
+
+    Deprivation: each ICS draws a level from Beta(``deprivation_alpha``, ``deprivation_beta``);
+    each of its organisations adds Normal(0, ``deprivation_spread``) noise, clipped to [0, 1];
+    a region gets the mean of its ICSs, national bodies the mean of all.
+
+    Influence: ``organisation_influence`` for organisations, ``key_player_influence`` for the
+    ``key_players`` (org kind, role) pairs, ``leader_influence`` for every other leader.
+
+    ``cluster`` numbers the ICS × sector groups (0..n-1, ICS-major) for system and local nodes;
+    national and regional nodes get -1. ``organisation`` is the organisation's node index for a
+    leader, -1 for an organisation. All draws come from ``numpy.random.default_rng(seed)``.
+    """
+    params = dict(
+        nhs_trusts_per_system=nhs_trusts_per_system,
+        pcns_per_system=pcns_per_system,
+        local_authorities_per_system=local_authorities_per_system,
+        leisure_providers_per_system=leisure_providers_per_system,
+        vcs_organisations_per_system=vcs_organisations_per_system,
+        community_groups_per_system=community_groups_per_system,
+        universities_per_system=universities_per_system,
+    )
+    _check_seed(seed)
+    for name, value in params.items():
+        _check_real(name, value, "a number >= 0", lambda x: x >= 0)
+    _check_int("national_academia", national_academia)
+    roles = _resolve_leaders(leaders)
+    keys = _resolve_key_players(key_players)
+    for name, value in (
+        ("p_within_sector", p_within_sector),
+        ("p_cross_sector", p_cross_sector),
+        ("p_leader_within", p_leader_within),
+        ("p_leader_cross", p_leader_cross),
+        ("p_vertical", p_vertical),
+        ("p_leader_vertical", p_leader_vertical),
+    ):
+        _check_real(name, value, "a probability in [0, 1]", lambda x: 0 <= x <= 1)
+    for name, value in (
+        ("key_player_influence", key_player_influence),
+        ("leader_influence", leader_influence),
+        ("organisation_influence", organisation_influence),
+        ("tie_weight", tie_weight),
+        ("membership_weight", membership_weight),
+        ("colleague_weight", colleague_weight),
+        ("deprivation_alpha", deprivation_alpha),
+        ("deprivation_beta", deprivation_beta),
+    ):
+        _check_real(name, value, "a number > 0", lambda x: x > 0)
+    _check_real("deprivation_spread", deprivation_spread, "a number >= 0", lambda x: x >= 0)
+
+    rng = np.random.default_rng(seed)
+    icbs = icb_regions()
+    systems = icbs["icb_name"].to_numpy(dtype=object)
+    regions = pd.unique(icbs["region"]).astype(object)
+    n_sys, n_reg = len(systems), len(regions)
+    region_of_sys = pd.Index(regions).get_indexer(icbs["region"])
+
+    # ---- organisations per ICS ----------------------------------------------------------
+    sys_dep = rng.beta(deprivation_alpha, deprivation_beta, size=n_sys)
+    local_kinds = tuple(LOCAL_KIND_SECTOR)
+    means = {
+        "icb": 1.0,
+        "nhs_trust": nhs_trusts_per_system,
+        "pcn": pcns_per_system,
+        "local_authority": local_authorities_per_system,
+        "active_partnership": 1.0,
+        "leisure_provider": leisure_providers_per_system,
+        "vcs_organisation": vcs_organisations_per_system,
+        "community_group": community_groups_per_system,
+        "academia": universities_per_system,
+    }
+    counts = np.column_stack([_spread(rng, float(means[k]), n_sys) for k in local_kinds])
+    flat = counts.ravel()  # ICS-major, kind-minor
+    loc_kind = np.repeat(np.tile(np.arange(len(local_kinds)), n_sys), flat)
+    loc_sys = np.repeat(np.repeat(np.arange(n_sys), len(local_kinds)), flat)
+    loc_idx = np.arange(flat.sum()) - np.repeat(np.cumsum(flat) - flat, flat)
+    n_local = loc_kind.size
+
+    # ---- all organisations: national, regional, local -----------------------------------
+    n_nat = len(NATIONAL_BODIES) + national_academia
+    kind_code = {k: i for i, k in enumerate(ORG_KINDS)}
+    sector_code = {s: i for i, s in enumerate(SECTORS)}
+    local_kind_codes = np.array([kind_code[k] for k in local_kinds])
+    local_sector_codes = np.array([sector_code[LOCAL_KIND_SECTOR[k]] for k in local_kinds])
+
+    org_kind = np.concatenate([
+        [kind_code["national_body"]] * len(NATIONAL_BODIES),
+        [kind_code["academia"]] * national_academia,
+        [kind_code["nhs_region"]] * n_reg,
+        local_kind_codes[loc_kind],
+    ]).astype(np.int64)
+    org_sector = np.concatenate([
+        [sector_code[s] for _, _, s in NATIONAL_BODIES],
+        [sector_code["academia"]] * national_academia,
+        [sector_code["health"]] * n_reg,
+        local_sector_codes[loc_kind],
+    ]).astype(np.int64)
+    # scope: ICS index for local/system nodes, n_sys for national, n_sys + 1 + r for regions
+    org_scope = np.concatenate([
+        np.full(n_nat, n_sys), n_sys + 1 + np.arange(n_reg), loc_sys
+    ]).astype(np.int64)
+    level_names = np.array(["national", "regional", "system", "local"], dtype=object)
+    system_level = np.array([k in SYSTEM_LEVEL_KINDS for k in local_kinds])
+    org_level = np.concatenate([
+        np.zeros(n_nat, np.int64), np.ones(n_reg, np.int64),
+        np.where(system_level[loc_kind], 2, 3),
+    ]).astype(np.int64)
+    org_region = np.concatenate([
+        np.full(n_nat, "", dtype=object), regions, regions[region_of_sys[loc_sys]]
+    ])
+    org_system = np.concatenate([
+        np.full(n_nat, "", dtype=object), np.full(n_reg, "", dtype=object), systems[loc_sys]
+    ])
+    reg_dep = np.array([sys_dep[region_of_sys == r].mean() for r in range(n_reg)])
+    loc_dep = np.clip(sys_dep[loc_sys] + rng.normal(0.0, deprivation_spread, n_local), 0, 1)
+    org_dep = np.concatenate([np.full(n_nat, sys_dep.mean()), reg_dep, loc_dep])
+    n_org = org_kind.size
+
+    # grouping for "inside a sector" sampling; clusters are the local/system part of it
+    group_key = org_scope * len(SECTORS) + org_sector
+    _, org_group = np.unique(group_key, return_inverse=True)
+    n_clusters = int(np.unique(group_key[org_scope < n_sys]).size)  # local keys sort first
+    org_cluster = np.where(org_scope < n_sys, org_group, -1)
+
+    org_labels = _org_labels(
+        national_academia, regions, [local_kinds[k] for k in loc_kind], systems[loc_sys], loc_idx
+    )
+
+    # ---- leaders --------------------------------------------------------------------------
+    max_roles = max((sum(r.values()) for r in roles.values()), default=0)
+    per_kind = np.array([sum(roles[k].values()) for k in ORG_KINDS], dtype=np.int64)
+    role_names = sorted({role for r in roles.values() for role in r})
+    role_code = {r: i for i, r in enumerate(role_names)}
+    role_table = np.full((len(ORG_KINDS), max(max_roles, 1)), -1, dtype=np.int64)
+    rank_table = np.zeros_like(role_table)
+    key_table = np.zeros_like(role_table, dtype=bool)
+    for k, kind in enumerate(ORG_KINDS):
+        pos = 0
+        for role, count in roles[kind].items():
+            role_table[k, pos : pos + count] = role_code[role]
+            rank_table[k, pos : pos + count] = np.arange(count)
+            key_table[k, pos : pos + count] = (kind, role) in keys
+            pos += count
+    n_lead_org = per_kind[org_kind]
+    lead_org = np.repeat(np.arange(n_org), n_lead_org)
+    lead_start = np.cumsum(n_lead_org) - n_lead_org  # offset of each org's first leader
+    lead_pos = np.arange(lead_org.size) - np.repeat(lead_start, n_lead_org)
+    lead_kind = org_kind[lead_org]
+    lead_role = role_table[lead_kind, lead_pos]
+    lead_key = key_table[lead_kind, lead_pos]
+    n_lead = lead_org.size
+    n = n_org + n_lead
+    lead_nodes = n_org + np.arange(n_lead)
+    lead_labels = [
+        f"leader:{org_labels[o]}:{role_names[r]}:{i}"
+        for o, r, i in zip(
+            lead_org.tolist(), lead_role.tolist(), rank_table[lead_kind, lead_pos].tolist(),
+            strict=True,
+        )
+    ]
+
+    # ---- ties -----------------------------------------------------------------------------
+    us: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    ws: list[np.ndarray] = []
+
+    def add(u: np.ndarray, v: np.ndarray, w: float) -> None:
+        us.append(np.asarray(u, np.int64))
+        vs.append(np.asarray(v, np.int64))
+        ws.append(np.full(len(u), float(w)))
+
+    orgs = np.arange(n_org)
+    is_local = org_scope < n_sys
+    # inside an ICS x sector cluster (and inside a national sector)
+    u, v = _pairs_within_groups(rng, orgs, org_group, p_within_sector)
+    add(u, v, tie_weight)
+    # across sectors inside an ICS
+    u, v = _pairs_within_groups(rng, orgs[is_local], org_scope[is_local], p_cross_sector)
+    cross = org_sector[u] != org_sector[v]
+    add(u[cross], v[cross], tie_weight)
+
+    # membership and colleagues
+    add(lead_org, lead_nodes, membership_weight)
+    for k in range(len(ORG_KINDS)):
+        m = int(per_kind[k])
+        if m < 2:
+            continue
+        starts = n_org + lead_start[org_kind == k]
+        a, b = np.triu_indices(m, k=1)
+        add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(), colleague_weight)
+    # leaders of different organisations inside a cluster / across sectors in an ICS
+    lead_group = org_group[lead_org]
+    u, v = _pairs_within_groups(rng, lead_nodes, lead_group, p_leader_within)
+    other = lead_org[u - n_org] != lead_org[v - n_org]
+    add(u[other], v[other], 1.0)
+    lead_local = is_local[lead_org]
+    u, v = _pairs_within_groups(
+        rng, lead_nodes[lead_local], org_scope[lead_org[lead_local]], p_leader_cross
+    )
+    cross = org_sector[lead_org[u - n_org]] != org_sector[lead_org[v - n_org]]
+    add(u[cross], v[cross], 1.0)
+
+    # vertical ties between organisations
+    nhse, ohid, sport = 0, 1, 2
+    nat_academia = np.arange(len(NATIONAL_BODIES), n_nat)
+    region_nodes = n_nat + np.arange(n_reg)
+    bodies = np.arange(len(NATIONAL_BODIES))
+    a, b = np.triu_indices(len(bodies), k=1)
+    add(bodies[a], bodies[b], tie_weight)
+    icb_nodes = np.flatnonzero(org_kind == kind_code["icb"])
+    add(icb_nodes, region_nodes[region_of_sys[org_scope[icb_nodes]]], tie_weight)
+    add(region_nodes, np.full(n_reg, nhse), tie_weight)
+    ap_nodes = np.flatnonzero(org_kind == kind_code["active_partnership"])
+    add(ap_nodes, np.full(ap_nodes.size, sport), tie_weight)
+    la_nodes = np.flatnonzero(org_kind == kind_code["local_authority"])
+    add(*_pairs_between(rng, la_nodes, np.array([ohid]), p_vertical), tie_weight)
+    add(*_pairs_between(rng, nat_academia, bodies, p_vertical), tie_weight)
+    universities = np.flatnonzero(is_local & (org_kind == kind_code["academia"]))
+    add(*_pairs_between(rng, universities, nat_academia, p_vertical), tie_weight)
+
+    # vertical ties between leaders
+    def leaders_of(org_nodes: np.ndarray, role: str | None = None) -> np.ndarray:
+        mask = np.isin(lead_org, org_nodes)
+        if role is not None:
+            mask &= lead_role == role_code.get(role, -2)
+        return lead_nodes[mask]
+
+    icb_board = leaders_of(icb_nodes, "board_member")
+    region_leaders = leaders_of(region_nodes)
+    add(
+        *_pairs_between(
+            rng, icb_board, region_leaders, p_leader_vertical,
+            group_a=region_of_sys[org_scope[lead_org[icb_board - n_org]]],
+            group_b=lead_org[region_leaders - n_org] - n_nat,
+        ),
+        1.0,
+    )
+    nhse_leaders = leaders_of(np.array([nhse]))
+    add(*_pairs_between(rng, region_leaders, nhse_leaders, p_leader_vertical), 1.0)
+    sport_leaders = leaders_of(np.array([sport]))
+    add(*_pairs_between(rng, leaders_of(ap_nodes), sport_leaders, p_leader_vertical), 1.0)
+    dph = leaders_of(la_nodes, "director_of_public_health")
+    add(*_pairs_between(rng, dph, leaders_of(np.array([ohid])), p_leader_vertical), 1.0)
+
+    # ---- node table ------------------------------------------------------------------------
+    kind_names = np.array(ORG_KINDS, dtype=object)
+    sector_names = np.array(SECTORS, dtype=object)
+    role_arr = np.array(role_names, dtype=object)
+    influence = np.where(lead_key, key_player_influence, leader_influence)
+    nodes = pd.DataFrame({
+        "label": org_labels + lead_labels,
+        "agent_type": np.array(["Organisation"] * n_org + ["Leader"] * n_lead, dtype=object),
+        "kind": np.concatenate([kind_names[org_kind], role_arr[lead_role]]),
+        "sector": sector_names[np.concatenate([org_sector, org_sector[lead_org]])],
+        "level": level_names[np.concatenate([org_level, org_level[lead_org]])],
+        "region": np.concatenate([org_region, org_region[lead_org]]),
+        "system": np.concatenate([org_system, org_system[lead_org]]),
+        "organisation": np.concatenate([np.full(n_org, -1), lead_org]).astype(np.int64),
+        "deprivation": np.concatenate([org_dep, org_dep[lead_org]]),
+        "influence": np.concatenate([np.full(n_org, float(organisation_influence)), influence]),
+        "cluster": np.concatenate([org_cluster, org_cluster[lead_org]]).astype(np.int64),
+    })
+    meta: dict[str, Any] = {
+        "generator": "england_synthetic",
+        "seed": seed,
+        "n_systems": n_sys,
+        "n_regions": n_reg,
+        "n_clusters": n_clusters,
+        "n_organisations": int(n_org),
+        "n_leaders": int(n_lead),
+        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
+        "synthetic": SYNTHETIC_NOTE,
+        "params": {
+            **{k: float(v) for k, v in params.items()},
+            "national_academia": int(national_academia),
+            "leaders": roles,
+            "key_players": sorted(keys),
+            "key_player_influence": float(key_player_influence),
+            "leader_influence": float(leader_influence),
+            "organisation_influence": float(organisation_influence),
+            "p_within_sector": float(p_within_sector),
+            "p_cross_sector": float(p_cross_sector),
+            "p_leader_within": float(p_leader_within),
+            "p_leader_cross": float(p_leader_cross),
+            "p_vertical": float(p_vertical),
+            "p_leader_vertical": float(p_leader_vertical),
+            "tie_weight": float(tie_weight),
+            "membership_weight": float(membership_weight),
+            "colleague_weight": float(colleague_weight),
+            "deprivation_alpha": float(deprivation_alpha),
+            "deprivation_beta": float(deprivation_beta),
+            "deprivation_spread": float(deprivation_spread),
+        },
+    }
+    return Network.from_edges(
+        n, np.concatenate(us), np.concatenate(vs), np.concatenate(ws),
+        nodes=nodes, name="england_synthetic", meta=meta,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# sampling helpers (vectorised per group)
+
+
+def _spread(rng: np.random.Generator, mean: float, n_sys: int) -> np.ndarray:
+    """Integer counts per ICS summing to round(mean × n_sys), as even as possible."""
+    total = int(math.floor(mean * n_sys + 0.5))
+    base, extra = divmod(total, n_sys)
+    out = np.full(n_sys, base, dtype=np.int64)
+    if extra:
+        out[rng.choice(n_sys, size=extra, replace=False)] += 1
+    return out
+
+
+def _unrank_pairs(t: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Map linear indices of the strict upper triangle of an s×s matrix (row-major) to (i, j)."""
+    t = t.astype(np.int64)
+    b = 2 * s - 1
+    i = np.floor((b - np.sqrt(np.maximum(b * b - 8.0 * t, 0.0))) / 2).astype(np.int64)
+    i = np.clip(i, 0, s - 2)
+    i -= (i * (b - i) // 2) > t  # guard float round-off on either side
+    i += ((i + 1) * (b - i - 1) // 2) <= t
+    j = t - i * (b - i) // 2 + i + 1
+    return i, j
+
+
+def _pairs_within_groups(
+    rng: np.random.Generator, members: np.ndarray, group: np.ndarray, p: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unordered pair of members sharing a group, kept independently with probability p.
+
+    Draws the number of ties per group (binomial) and then which pairs, so the cost is the
+    number of ties, not the number of pairs.
+    """
+    empty = np.empty(0, np.int64)
+    if p <= 0 or members.size < 2:
+        return empty, empty
+    order = np.argsort(group, kind="stable")
+    members, group = members[order], group[order]
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [members.size]])
+    us, vs = [empty], [empty]
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        s = hi - lo
+        if s < 2:
+            continue
+        n_pairs = s * (s - 1) // 2
+        k = n_pairs if p >= 1 else int(rng.binomial(n_pairs, p))
+        if k == 0:
+            continue
+        t = np.arange(n_pairs) if k == n_pairs else rng.choice(n_pairs, size=k, replace=False)
+        i, j = _unrank_pairs(t, s)
+        us.append(members[lo + i])
+        vs.append(members[lo + j])
+    return np.concatenate(us), np.concatenate(vs)
+
+
+def _pairs_between(
+    rng: np.random.Generator,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: float,
+    group_a: np.ndarray | None = None,
+    group_b: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each (a, b) pair (with equal group, when groups are given) kept with probability p."""
+    if group_a is None or group_b is None:
+        group_a, group_b = np.zeros(a.size, np.int64), np.zeros(b.size, np.int64)
+    order = np.argsort(group_b, kind="stable")
+    b, group_b = b[order], group_b[order]
+    lo = np.searchsorted(group_b, group_a, "left")
+    cnt = np.searchsorted(group_b, group_a, "right") - lo
+    u = np.repeat(a, cnt)
+    offset = np.arange(u.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    v = b[np.repeat(lo, cnt) + offset]
+    if p < 1:
+        keep = rng.random(u.size) < p
+        u, v = u[keep], v[keep]
+    return u, v
+
+
+def _org_labels(
+    national_academia: int,
+    regions: np.ndarray,
+    local_kinds: list[str],
+    local_systems: np.ndarray,
+    local_idx: np.ndarray,
+) -> list[str]:
+    """Readable, unique labels: ``icb:<ICB>``, ``pcn:<ICB>:12``, ``nhs_region:<region>``."""
+    labels = [f"national_body:{short}" for short, _, _ in NATIONAL_BODIES]
+    labels += [f"academia:national:{i}" for i in range(national_academia)]
+    labels += [f"nhs_region:{r}" for r in regions]
+    labels += [
+        f"{k}:{s}" if k in SYSTEM_LEVEL_KINDS else f"{k}:{s}:{i}"
+        for k, s, i in zip(local_kinds, local_systems.tolist(), local_idx.tolist(), strict=True)
+    ]
+    return labels
+
+
+# ------------------------------------------------------------------------------------------
+# validation
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_seed(seed: object) -> None:
+    ok = seed is None or (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0
+    )
+    require(ok, "network.seed", "a non-negative integer or None", seed)
+
+
+def _check_real(name: str, value: object, allowed: str, test: Any) -> None:
+    ok = _is_number(value) and math.isfinite(float(value)) and test(float(value))
+    require(ok, f"network.{name}", allowed, value)
+
+
+def _check_int(name: str, value: object) -> None:
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 0
+    require(ok, f"network.{name}", "an integer >= 0", value)
+
+
+def _resolve_leaders(
+    leaders: Mapping[str, Mapping[str, int]] | None,
+    defaults: Mapping[str, Mapping[str, int]] = DEFAULT_LEADERS,
+    kinds: Sequence[str] = ORG_KINDS,
+) -> dict[str, dict[str, int]]:
+    """Merge the user's per-kind role counts over the defaults, kind by kind."""
+    resolved = {k: dict(v) for k, v in defaults.items()}
+    if leaders is None:
+        return resolved
+    if not isinstance(leaders, Mapping):
+        raise InputError(
+            "network.leaders: must be a mapping of organisation kind to {role: count} "
+            f"(got {leaders!r})"
+        )
+    for kind, role_counts in leaders.items():
+        require(
+            kind in kinds, "network.leaders", f"keyed by one of {', '.join(kinds)}", kind
+        )
+        field = f"network.leaders.{kind}"
+        if role_counts is None:
+            resolved[kind] = {}
+            continue
+        require(isinstance(role_counts, Mapping), field, "a mapping of role to count", role_counts)
+        roles: dict[str, int] = {}
+        for role, count in role_counts.items():
+            require(
+                isinstance(role, str) and role.isidentifier() and role == role.lower(),
+                field, "keyed by snake_case role names", role,
+            )
+            _check_int(f"leaders.{kind}.{role}", count)
+            roles[role] = int(count)
+        resolved[str(kind)] = roles
+    return resolved
+
+
+def _resolve_key_players(
+    pairs: Iterable[Sequence[str]], kinds: Sequence[str] = ORG_KINDS
+) -> set[tuple[str, str]]:
+    allowed = "a list of [organisation kind, role] pairs"
+    if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
+        raise InputError(f"network.key_players: must be {allowed} (got {pairs!r})")
+    out: set[tuple[str, str]] = set()
+    for pair in pairs:
+        ok = (
+            isinstance(pair, Sequence) and not isinstance(pair, str) and len(pair) == 2
+            and pair[0] in kinds and isinstance(pair[1], str)
+        )
+        require(ok, "network.key_players", f"{allowed}, kinds from {', '.join(kinds)}", pair)
+        out.add((str(pair[0]), str(pair[1])))
+    return out
