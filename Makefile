@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-matrix bench lint clean
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -20,8 +20,12 @@ test: $(VENV)/.installed
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/pytest -n 2 $(ARGS)
 
+# Python 3.11 + Mesa 3.3, and 3.12 / 3.13 + the newest Mesa 3.x, each in its own venv
+test-matrix:
+	.ci/test-matrix
+
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) outputs multirun
+	rm -rf $(VENV) .venv-matrix outputs multirun

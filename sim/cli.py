@@ -10,6 +10,7 @@ sets the exit status at the end).
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 import warnings
@@ -22,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import results
 from sim.callbacks import RAN_ELSEWHERE
-from sim.config import CONFIG_DIR, check_command_line
+from sim.config import CONFIG_DIR, CONFIG_SOURCE, check_command_line
 from sim.errors import InputError
 from sim.paths import JobClaim, register_resolvers
 
@@ -81,7 +82,7 @@ def _claim(out_dir: Path, in_sweep: bool) -> tuple[JobClaim, bool]:
     return claim, waited
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+@hydra.main(version_base="1.3", config_path=CONFIG_SOURCE, config_name="config")
 def _app(cfg: DictConfig) -> float | str | None:
     from sim.runner import run_job
 
@@ -112,9 +113,103 @@ def _app(cfg: DictConfig) -> float | str | None:
     return mean["final_adoption"]
 
 
+USAGE = """\
+pasim: runs of the simulation (one, or a sweep with -m), configured by Hydra config groups.
+
+  pasim [group=option ...] [key=value ...]          one run   -> results/runs/<time>/
+  pasim -m key=a,b group=x,y ...                    a sweep   -> results/sweeps/<name>/
+  pasim --cfg job scenario=recommended              print the resolved config, run nothing
+  pasim --config-dir my_configs scenario=my_plan    add a folder of your own configs
+  pasim --hydra-help                                Hydra's own flags (all accepted)
+"""
+
+#: Hydra's own launchers, choosable beside the configured ones in hydra/launcher
+HYDRA_LAUNCHERS = {"basic": "Hydra's basic launcher: one job after another, in this process."}
+
+
+def _description(path: Path, width: int = 76) -> str:
+    """A config's one-line description: the first sentence of its leading comment (the
+    ``# @package`` line aside), cut to ``width`` characters."""
+    words: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if text.startswith("# @package"):
+            continue
+        if not text.startswith("#") or text.startswith("#   ") or text == "#":
+            break  # the comment ends, or its usage examples begin
+        words += text.lstrip("#").split()
+    sentence = re.split(r"(?<=[.?])\s", " ".join(words), maxsplit=1)[0].rstrip(":")
+    return sentence if len(sentence) <= width else sentence[:width - 3].rstrip() + "..."
+
+
+def _defaults(folder: Path) -> dict[str, str | None]:
+    """group -> default option, from the primary config's defaults list."""
+    chosen: dict[str, str | None] = {}
+    for entry in OmegaConf.load(folder / "config.yaml").get("defaults", []):
+        if isinstance(entry, DictConfig):
+            for group, option in entry.items():
+                chosen[str(group).removeprefix("override ")] = option
+    return chosen
+
+
+def _groups(folders: list[Path]) -> dict[str, dict[str, str]]:
+    """group -> option -> description, over the config folders in search order."""
+    found: dict[str, dict[str, str]] = {"hydra/launcher": dict(HYDRA_LAUNCHERS)}
+    for folder in folders:
+        for path in sorted(folder.rglob("*.yaml")):
+            group = path.parent.relative_to(folder).as_posix()
+            if group != "." and (not group.startswith("hydra") or group == "hydra/launcher"):
+                found.setdefault(group, {}).setdefault(path.stem, _description(path))
+    return found
+
+
+def _top_level_keys(folder: Path) -> list[tuple[str, str]]:
+    """(key: default, comment) of the primary config's own keys, as the file documents them."""
+    keys = []
+    for line in (folder / "config.yaml").read_text(encoding="utf-8").splitlines():
+        if line[:1].isalpha() and ":" in line and not line.startswith(("defaults", "hydra")):
+            setting, _, comment = line.partition("#")
+            keys.append((" ".join(setting.split()), comment.strip()))
+    return keys
+
+
+def help_text(extra_dir: str | None = None) -> str:
+    """``pasim --help``: usage, every config group with its options (one line each, from
+    each file's first comment), and the top-level keys."""
+    folders = ([Path(extra_dir)] if extra_dir and Path(extra_dir).is_dir() else []) + [CONFIG_DIR]
+    defaults = _defaults(CONFIG_DIR)
+    lines = [USAGE, "Config groups (group=option; * marks the default):"]
+    for group, options in sorted(_groups(folders).items()):
+        lines.append(f"  {group}")
+        for option, description in sorted(options.items()):
+            mark = "*" if defaults.get(group) == option else " "
+            lines.append(f"    {mark}{option:<22} {description}")
+    lines += ["", "Keys of the main config (key=value):"]
+    lines += [f"    {setting:<30} {comment}" for setting, comment in _top_level_keys(CONFIG_DIR)]
+    lines += ["", "Every key of a group is set the same way (model.threshold=3); "
+              "pasim --cfg job shows them all."]
+    return "\n".join(lines)
+
+
+def _help_asked(args: list[str]) -> str | None:
+    """The ``--config-dir`` folder (or "") when ``-h``/``--help`` is given, else None."""
+    if not any(a in ("-h", "--help") for a in args):
+        return None
+    for i, arg in enumerate(args):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--config-dir="):
+            return arg.partition("=")[2]
+    return ""
+
+
 def main() -> None:
     """Check every job of the command (each combination of a sweep) before Hydra makes a
     directory; any mistake, Hydra's own included, is one line and exit status 2."""
+    extra_dir = _help_asked(sys.argv[1:])
+    if extra_dir is not None:
+        print(help_text(extra_dir or None))
+        return
     try:
         check_command_line(sys.argv[1:], CONFIG_DIR)
     except InputError as err:

@@ -32,7 +32,6 @@ from sim import results as io
 from sim.calibration.decision import markdown as decision_markdown
 from sim.errors import InputError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 DEFAULT_SCENARIOS = ("baseline", "recommended")
 DEFAULT_REPLICATES = 10
 BAND = (0.1, 0.9)
@@ -71,6 +70,7 @@ def compose(scenario: str | None, overrides: Sequence[str]) -> dict:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from sim.config import CONFIG_DIR
     from sim.runner import to_dict
 
     try:

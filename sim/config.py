@@ -31,6 +31,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -39,8 +40,28 @@ from typing import Any
 from sim.errors import InputError
 from sim.paths import NAME_ALLOWED, is_safe_name
 
-#: the repository's Hydra configs (the package is installed editable from the repository)
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+#: the package the build installs the repository's ``configs/`` folder as (setup.py)
+CONFIG_PACKAGE = "sim.conf"
+
+
+def _shipped_configs() -> tuple[str, Path]:
+    """The shipped configs as Hydra's ``config_path`` (``pkg://...`` or a folder) and as a folder.
+
+    Installed from a wheel or an sdist they are the package ``sim.conf`` (``pkg://sim.conf``).
+    In a source checkout (editable install, or ``PYTHONPATH`` at the repository) the
+    repository's own ``configs/`` beside ``sim/`` is the same folder, and it wins: code run
+    from a checkout must read that checkout's configs, not those of another installed copy.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "configs" / "__init__.py").is_file():
+        return str(checkout / "configs"), checkout / "configs"
+    from importlib.resources import files
+
+    return f"pkg://{CONFIG_PACKAGE}", Path(str(files(CONFIG_PACKAGE)))
+
+
+#: where Hydra finds the primary config ``config.yaml`` and every config group
+CONFIG_SOURCE, CONFIG_DIR = _shipped_configs()
 
 REQUIRED_GROUPS = ("network", "model")
 
@@ -553,7 +574,8 @@ class CommandLine:
 
     overrides: list[str]
     multirun: bool
-    runs_jobs: bool  # False for --help, --cfg, --info ...: those run nothing
+    composes: bool  # False for --help, --hydra-help, --version, shell completion
+    runs_jobs: bool  # False also for --cfg, --info ...: they compose but run nothing
     config_name: str | None
     config_path: Path | None  # --config-path: replaces pasim's config folder
     config_dir: Path | None  # --config-dir: searched besides it
@@ -573,12 +595,15 @@ def parse_command_line(args: Sequence[str]) -> CommandLine:
         raise _ArgumentError(message)
 
     parser.error = error  # type: ignore[method-assign]
+    if "--version" in args:
+        return CommandLine([], False, False, False, None, None, None)
     try:
         parsed = parser.parse_args(list(args))
     except _ArgumentError as err:
         raise InputError(f"arguments: {err}; see pasim --help") from None
-    shows_only = [getattr(parsed, flag, None) for flag in (
-        "help", "hydra_help", "cfg", "shell_completion", "info", "experimental_rerun")]
+    composes_nothing = [getattr(parsed, flag, None) for flag in (
+        "help", "hydra_help", "shell_completion", "experimental_rerun")]
+    shows_only = [getattr(parsed, flag, None) for flag in ("cfg", "info")]
     folders = []
     for flag, folder in (("--config-path", parsed.config_path),
                          ("--config-dir", parsed.config_dir)):
@@ -586,8 +611,9 @@ def parse_command_line(args: Sequence[str]) -> CommandLine:
         if path is not None and not path.is_dir():
             raise InputError(f"{flag}: must be a folder of configs; no such folder: {folder}")
         folders.append(path)
-    return CommandLine(list(parsed.overrides), bool(parsed.multirun),
-                       not any(shows_only), parsed.config_name, *folders)
+    composes = not any(composes_nothing)
+    return CommandLine(list(parsed.overrides), bool(parsed.multirun), composes,
+                       composes and not any(shows_only), parsed.config_name, *folders)
 
 
 def _check_config_name(folders: Sequence[Path], name: str) -> None:
@@ -615,37 +641,37 @@ def check_command_line(args: Sequence[str], config_dir: Path | str = CONFIG_DIR,
                        config_name: str = "config") -> int:
     """Check every job ``pasim <args>`` would run; return how many were checked.
 
-    Composes each job's config with Hydra's compose API (a ``-m`` sweep is expanded the way
-    Hydra's basic sweeper does, including ``hydra.sweeper.params`` from the config) and runs
-    ``check_buildable`` on it, after the launcher and output folder (``check_hydra``). Runs
-    nothing and writes nothing. Returns 0 without checking when the flags run no job
-    (``--help``, ``--cfg`` ...); any other flag (``--config-name`` ...) is honoured.
+    Reads Hydra's own flags the way Hydra does (``--config-dir`` adds a folder of the user's
+    configs in front of the shipped ones, ``--config-name`` picks another primary config,
+    ``hydra.searchpath=[...]`` adds folders behind them). Composes each job's config with
+    Hydra's compose API (a ``-m`` sweep is expanded the way Hydra's basic sweeper does,
+    including ``hydra.sweeper.params`` from the config) and runs ``check_buildable`` on it,
+    after the launcher and output folder (``check_hydra``); ``--cfg`` / ``--info``, which run
+    nothing, get the schema checks (``validate``) only. Runs nothing and writes nothing.
+    Returns 0 for ``--help``, ``--hydra-help``, ``--version`` and shell completion.
     """
     line = parse_command_line(args)
-    if not line.runs_jobs:
+    if not line.composes:
         return 0
     _given_once(line.overrides)
     folder = line.config_path or Path(config_dir)
     _check_config_name([folder, *filter(None, [line.config_dir])],
                        line.config_name or config_name)
     overrides = list(line.overrides)
-    if line.config_dir is not None and not any(_key_of(o) == "hydra.searchpath"
-                                               for o in overrides):
-        overrides.append(f"hydra.searchpath=[file://{line.config_dir}]")
 
-    from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from sim.paths import register_resolvers
 
     register_resolvers()
-    with initialize_config_dir(config_dir=str(folder), version_base="1.3", job_name="pasim"):
+    with _hydra_session(folder, line.config_dir):
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
         composer = _Composer(line.config_name or config_name, parser)
         jobs, base = composer.jobs(overrides, multirun=line.multirun)
-        check_hydra(base, overrides, composer.multirun)
-        _check_jobs(composer, jobs)
+        if line.runs_jobs:
+            check_hydra(base, overrides, composer.multirun)
+        _check_jobs(composer, jobs, build=line.runs_jobs)
     return len(jobs)
 
 
@@ -653,8 +679,9 @@ def _plain(cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in cfg.items() if k != "hydra"}
 
 
-def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
-    """``check_buildable`` on each distinct job (a sweep over seeds needs one check)."""
+def _check_jobs(composer: _Composer, jobs: list[list[str]], build: bool = True) -> None:
+    """``check_buildable`` (or, with ``build=False``, the schema only) on each distinct job
+    (a sweep over seeds needs one check)."""
     cache: dict = {}
     checked: set[str] = set()
     for job in jobs:
@@ -662,7 +689,7 @@ def _check_jobs(composer: _Composer, jobs: list[list[str]]) -> None:
         ident = json.dumps({k: v for k, v in cfg.items() if k not in _UNCHECKED_KEYS},
                            sort_keys=True, default=str)
         try:
-            if ident in checked:  # built already: the schema is all that can differ
+            if ident in checked or not build:  # built already: the schema is all that differs
                 validate(_plain(cfg))
                 continue
             checked.add(ident)
@@ -750,6 +777,31 @@ def _check_launcher(launcher: Mapping[str, Any]) -> None:
             raise InputError(f"hydra.launcher.n_jobs: must be an integer >= 1 (jobs at once) "
                              f"or from -{cores} to -1 (-1: all {cores} cores, -2: all but "
                              f"one ...) (got {n_jobs!r})")
+
+
+@contextmanager
+def _hydra_session(config_dir: Path | str, extra_dir: str | None) -> Iterator[None]:
+    """Hydra initialised as ``pasim`` initialises it: the shipped configs, and in front of
+    them the folder of ``--config-dir`` (Hydra's own order, so a user's option of the same
+    name as a shipped one wins)."""
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+    from hydra.core.global_hydra import GlobalHydra
+
+    search_path = create_config_search_path(str(config_dir))
+    if extra_dir is not None:
+        folder = os.path.abspath(extra_dir)
+        if not os.path.isdir(folder):
+            raise InputError(f"--config-dir: folder not found: {folder}")
+        search_path.prepend(provider="command-line", path=f"file://{folder}",
+                            anchor=SearchPathQuery(provider="schema"))
+    GlobalHydra.instance().clear()
+    Hydra.create_main_hydra2(task_name="pasim", config_search_path=search_path)
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
 
 
 def _key_of(override: str) -> str:

@@ -134,7 +134,7 @@ def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
                             for s in np.random.SeedSequence(seed).spawn(2))
     t0 = time.perf_counter()
     network = replicate_network(config, net_seed, cache)
-    model = build_replicate_model(config, network, model_seed, seed)  # + its posterior draw
+    model = build_replicate_model(config, network, model_seed, replicate)  # posterior draw
     model.run(config.get("steps"))
     summary = {"replicate": replicate, "seed": seed, **summarise(model),
                **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
@@ -168,7 +168,7 @@ def baseline_key(config: Mapping[str, Any]) -> str:
 
 
 def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
-                     baseline_dir: Path | None) -> dict[str, Any]:
+                     baseline_dir: Path | None, replicate: int = 0) -> dict[str, Any]:
     """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
     this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
     every scenario of pasim-compare and every sample of the research commands shares it."""
@@ -182,7 +182,8 @@ def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
             return _BASELINES[key]
         except (OSError, ValueError):
             pass  # unreadable: compute it again
-    summary = run_replicate(baseline_config(config), 0, seed, cache).summary
+    # the replicate index picks the posterior draw (when there is one): pair it too
+    summary = run_replicate(baseline_config(config), replicate, seed, cache).summary
     remember_baseline(config, seed, summary, baseline_dir)
     return summary
 
@@ -226,7 +227,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
             remember_baseline(config, seed, rep.summary, baseline_dir)
             base = rep.summary
         else:
-            base = matched_baseline(config, seed, cache, baseline_dir)
+            base = matched_baseline(config, seed, cache, baseline_dir, r)
         summaries.append({**rep.summary, **effect(rep.summary, base)})
         history = rep.model.history.copy()
         history.insert(0, "replicate", r)

@@ -145,7 +145,7 @@ PREFLIGHT_CASES = [
     Case("title-a-list", "title", args=("title=[a,b]",)),
     Case("event-bigger-than-england", "levers.events.schedule[0].size",
          args=("levers/events=purposeful", "levers.events.schedule.0.size=100000"),
-         shows="10054"),
+         shows="agents of the network"),
     Case("event-bigger-than-a-lattice", "levers.events.schedule[0].size",
          args=("network=ring_lattice", "network.n=50", "network.k=4", "levers/events=purposeful",
                "levers.events.schedule=[{step:1,size:51,audience:{health:1.0}}]"), shows="50"),

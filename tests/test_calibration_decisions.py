@@ -14,7 +14,7 @@ from sim.calibration import decision, posterior
 from sim.calibration.external import ExternalSchedule
 from sim.config import validate
 from sim.errors import InputError
-from sim.runner import replicate_seed, simulate
+from sim.runner import simulate
 from sim.sensitivity import compose_config
 
 SMALL = ["network=clustered", "network.clusters=4", "network.size=6", "network.seed=3",
@@ -47,22 +47,19 @@ def test_each_replicate_runs_its_own_posterior_draw(tmp_path, base) -> None:
     cfg = _with(base, replicates=12, posterior=str(path))
     final = simulate(cfg).summary["final_adoption"].to_numpy()
     assert set(np.round(final, 6)) == {0.0, 1.0}, "both draws are used, whole runs each"
-    drawn = [posterior.draw(cfg, replicate_seed(cfg, r))["model"]["spontaneous_rate"]
-             for r in range(12)]
+    drawn = [posterior.draw(cfg, r)["model"]["spontaneous_rate"] for r in range(12)]
     assert list(final) == drawn, "replicate r ran draw r"
 
 
-def test_draws_follow_the_weights_and_depend_on_the_replicate_seed_only(tmp_path, base
-                                                                        ) -> None:
+def test_draws_follow_the_weights_and_depend_on_seed_and_replicate_only(tmp_path, base
+                                                                       ) -> None:
     path = _posterior(tmp_path, [0.01, 0.02], [0.9, 0.1])
     cfg = _with(base, posterior=str(path))
-    draws = np.array([posterior.draw(cfg, replicate_seed(cfg, r))["model"]["spontaneous_rate"]
-                      for r in range(400)])
+    draws = np.array([posterior.draw(cfg, r)["model"]["spontaneous_rate"] for r in range(400)])
     assert np.mean(draws == 0.01) == pytest.approx(0.9, abs=0.05)
     # a lever setting does not change which draw a replicate gets (paired comparisons)
     other = _with(cfg, model={**cfg["model"], "noise": 0.3})
-    assert [posterior.draw(other, replicate_seed(other, r))["model"]["spontaneous_rate"]
-            for r in range(20)] == \
+    assert [posterior.draw(other, r)["model"]["spontaneous_rate"] for r in range(20)] == \
         list(draws[:20])
 
 

@@ -5,12 +5,11 @@ A pasim config may name a calibration's posterior:
     posterior: results/calibration/medical_innovation/posterior.parquet
     # or {path: ..., model: simple}  (default: the model with the highest probability)
 
-Each replicate then runs with the fitted keys set to one posterior draw (drawn by weight,
-from a stream keyed by the replicate's seed only), with the model's own structural settings
+Replicate r then runs with the fitted keys set to posterior draw number r (drawn by weight,
+from a stream keyed by the base seed and r only), with the model's own structural settings
 (its ``pasim`` overrides, e.g. ``model.threshold_kind=fraction``) and external-influence
-schedule. Because the replicate seed depends on (base seed, r) and not on the levers,
-replicate r of every scenario in ``pasim-compare`` (and its matched no-lever baseline)
-shares its parameter draw as well as its random numbers: the
+schedule. Because the draw depends on (seed, r) and not on the levers, replicate r of every
+scenario in ``pasim-compare`` shares its parameter draw as well as its random numbers: the
 spread of the paired differences is stochastic noise plus parameter uncertainty, which
 ``sim.calibration.decision`` turns into the probability that one option beats another.
 
@@ -76,14 +75,13 @@ def load(path: str, model: str | None) -> pd.DataFrame:
     return rows.dropna(axis=1, how="all")
 
 
-def draw(cfg: Mapping[str, Any], replicate_seed: int) -> dict[str, Any]:
-    """The config of the replicate seeded ``replicate_seed``, with its posterior draw (and the
-    drawn model's settings)."""
+def draw(cfg: Mapping[str, Any], replicate: int) -> dict[str, Any]:
+    """Replicate ``replicate``'s config with its posterior draw (and the model's settings)."""
     from sim.sensitivity import with_values
 
     rows = load(*_spec(cfg["posterior"]))
     weights = rows["weight"].to_numpy(float)
-    rng = np.random.default_rng([int(replicate_seed), _STREAM])
+    rng = np.random.default_rng([int(cfg.get("seed", 0) or 0), int(replicate), _STREAM])
     row = rows.iloc[int(rng.choice(len(rows), p=weights / weights.sum()))]
     values = structural(row)
     external = dict(cfg.get("external") or {})
@@ -133,12 +131,12 @@ def _as_config_value(cfg: Mapping[str, Any], key: str, value: Any) -> Any:
 
 
 def build_replicate_model(cfg: Mapping[str, Any], network: Any, seed: int,
-                          replicate_seed: int) -> Any:
+                          replicate: int) -> Any:
     """``sim.world.build_model`` for one replicate, with its posterior draw and schedule."""
     from sim.world import build_model
 
     if cfg.get("posterior"):
-        cfg = draw(cfg, replicate_seed)
+        cfg = draw(cfg, replicate)
     model = build_model(cfg, network, seed)
     schedule = ExternalSchedule.from_config(cfg.get("external"))
     if schedule is not None:
