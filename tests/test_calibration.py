@@ -115,6 +115,7 @@ def test_distance_weights_give_each_statistic_its_weight() -> None:
 def test_observed_medical_innovation_matches_the_published_figures() -> None:
     problem = fit.prepare(spec.load("medical_innovation", ["use=simple"]))
     obs = problem.observed
+    assert problem.network.directed, "nominations are directed: i named j, j reaches i"
     assert obs.groups == ("1", "2", "3", "4")
     assert list(obs.sizes) == [62, 24, 21, 18]
     assert int(np.isinf(obs.times).sum()) == 16  # coded 18: never adopted
