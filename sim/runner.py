@@ -120,15 +120,25 @@ _BASELINES: dict[tuple[str, int], dict[str, Any]] = {}
 
 
 @dataclass
-class Replicate:
+class ModelRun:
     """One replicate's model after its run, and its summary row."""
 
     model: Any
     summary: dict[str, Any]
 
 
+@dataclass
+class Replicate:
+    """One replicate's outputs: its summary row (with its effect against the matched no-lever
+    run) and its time series, overall and by group."""
+
+    summary: dict[str, Any]
+    timeseries: pd.DataFrame
+    groups: pd.DataFrame
+
+
 def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
-                  cache: dict) -> Replicate:
+                  cache: dict) -> ModelRun:
     """Build and run one replicate of ``config`` from its replicate ``seed``."""
     net_seed, model_seed = (int(s.generate_state(1)[0])
                             for s in np.random.SeedSequence(seed).spawn(2))
@@ -138,7 +148,7 @@ def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
     model.run(config.get("steps"))
     summary = {"replicate": replicate, "seed": seed, **summarise(model),
                **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
-    return Replicate(model, summary)
+    return ModelRun(model, summary)
 
 
 def code_version() -> str:
@@ -203,47 +213,59 @@ def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and np.isnan(value)
 
 
+def simulate_replicate(config: Mapping[str, Any], replicate: int, cache: dict | None = None,
+                       baseline_dir: Path | None = BASELINE_DIR) -> Replicate:
+    """Replicate ``replicate`` of a validated config, exactly as ``simulate`` runs it (so a
+    caller can run replicates one at a time, e.g. in parallel, and get the same numbers)."""
+    from sim.levers import all_off
+
+    cache = {} if cache is None else cache
+    seed = replicate_seed(config, replicate)
+    run = run_replicate(config, replicate, seed, cache)
+    if all_off(config.get("levers"), config.get("steps")):
+        remember_baseline(config, seed, run.summary, baseline_dir)
+        base = run.summary
+    else:
+        base = matched_baseline(config, seed, cache, baseline_dir, replicate)
+    history = run.model.history.copy()
+    history.insert(0, "replicate", replicate)
+    by_group = outcomes.extend_groups(run.model.history_by_group(), run.model)
+    by_group.insert(0, "replicate", replicate)
+    return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group)
+
+
+def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
+    """The run result of a config from its replicates (in replicate order)."""
+    groups = pd.concat([r.groups for r in replicates], ignore_index=True)
+    return RunResult(
+        config=config,
+        summary=pd.DataFrame([r.summary for r in replicates]),
+        timeseries=pd.concat([r.timeseries for r in replicates], ignore_index=True),
+        groups=groups,
+        runtime_s=runtime_s,
+        extra=outcomes.extra(groups),
+    )
+
+
 def simulate(cfg: DictConfig | Mapping[str, Any],
              baseline_dir: Path | None | str = "default") -> RunResult:
     """Run every replicate of the parameter set ``cfg``; return summaries and time series.
 
     Each replicate's summary also holds its effect against the matched no-lever run with the
     same replicate seed (``sim.metrics.EFFECT_KEYS``; zero effect when every lever is off).
+    From Python, get ``cfg`` with ``sim.compare.compose(scenario, overrides)`` (the config
+    ``pasim scenario=<scenario> <overrides>`` runs), or pass a plain dict.
     """
     from sim.config import validate
-    from sim.levers import all_off
 
     config = validate(to_dict(cfg))
     if isinstance(baseline_dir, str) and baseline_dir == "default":
         baseline_dir = BASELINE_DIR
     start = time.perf_counter()
     cache: dict[str, Network] = {}
-    no_levers = all_off(config.get("levers"), config.get("steps"))
-    summaries, series, groups = [], [], []
-    for r in range(int(config.get("replicates", 1))):
-        seed = replicate_seed(config, r)
-        rep = run_replicate(config, r, seed, cache)
-        if no_levers:
-            remember_baseline(config, seed, rep.summary, baseline_dir)
-            base = rep.summary
-        else:
-            base = matched_baseline(config, seed, cache, baseline_dir, r)
-        summaries.append({**rep.summary, **effect(rep.summary, base)})
-        history = rep.model.history.copy()
-        history.insert(0, "replicate", r)
-        series.append(history)
-        by_group = outcomes.extend_groups(rep.model.history_by_group(), rep.model)
-        by_group.insert(0, "replicate", r)
-        groups.append(by_group)
-    all_groups = pd.concat(groups, ignore_index=True)
-    return RunResult(
-        config=config,
-        summary=pd.DataFrame(summaries),
-        timeseries=pd.concat(series, ignore_index=True),
-        groups=all_groups,
-        runtime_s=time.perf_counter() - start,
-        extra=outcomes.extra(all_groups),
-    )
+    replicates = [simulate_replicate(config, r, cache, baseline_dir)
+                  for r in range(int(config.get("replicates", 1)))]
+    return combine(config, replicates, time.perf_counter() - start)
 
 
 def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) -> Path:
