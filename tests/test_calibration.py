@@ -115,6 +115,7 @@ def test_distance_weights_give_each_statistic_its_weight() -> None:
 def test_observed_medical_innovation_matches_the_published_figures() -> None:
     problem = fit.prepare(spec.load("medical_innovation", ["use=simple"]))
     obs = problem.observed
+    assert problem.network.directed, "nominations are directed: i named j, j reaches i"
     assert obs.groups == ("1", "2", "3", "4")
     assert list(obs.sizes) == [62, 24, 21, 18]
     assert int(np.isinf(obs.times).sum()) == 16  # coded 18: never adopted
@@ -153,3 +154,18 @@ def test_small_fit_writes_every_output_and_resumes(tmp_path) -> None:
 def test_parse_rejects_both_parameters_and_models() -> None:
     with pytest.raises(InputError, match="either parameters"):
         spec.parse({"observed": {"node_times": "t"}, "parameters": {}, "models": {}})
+
+
+def test_held_out_city_is_left_out_of_the_fit_and_scored() -> None:
+    problem = fit.prepare(spec.load("medical_innovation", ["use=simple", "+holdout=[4]"]))
+    sim = problem.simulators[0]
+    assert sim.holdout == (3,)
+    stats = sim.observed_statistics()
+    ignored = sim.holdout_keys(stats)
+    assert ignored == {k for k in stats if k.startswith("curve_3_")} and len(ignored) == 17
+    weights = distance_weights(stats, problem.spec.statistics, ignored)
+    assert all(weights[k] == 0 for k in ignored)
+    # the exposure statistic no longer averages city 4's doctors
+    assert not sim.counted[problem.observed.membership == 3].any()
+    with pytest.raises(InputError, match=r"^holdout: 9 is not a group"):
+        fit.prepare(spec.load("medical_innovation", ["use=simple", "+holdout=[9]"]))

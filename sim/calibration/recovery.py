@@ -38,7 +38,7 @@ PRIORS = {
     "model.spontaneous_rate": {"prior": "log_uniform", "low": 0.005, "high": 0.1},
     "model.adoption_rate": {"prior": "uniform", "low": 0.1, "high": 1.0},
 }
-ABC = {"population_size": 100, "generations": 5, "min_acceptance": 0.02, "cores": None}
+ABC = {"population_size": 60, "generations": 4, "min_acceptance": 0.02, "cores": None}
 STEPS = 20
 
 
@@ -139,9 +139,8 @@ def recover(setup: str, repeats: int, out: Path, seed: int = 1,
         echo(f"{setup} repeat {r + 1}/{repeats}: " + ", ".join(
             f"{row['parameter']} {row['truth']:.3g} in [{row['p05']:.3g}, {row['p95']:.3g}]"
             for row in rows[-len(truth):]))
-    table = pd.DataFrame(rows)
-    table.to_csv(out / f"recovery_{setup}.csv", index=False)
-    return table
+        pd.DataFrame(rows).to_csv(out / f"recovery_{setup}.csv", index=False)  # so far
+    return pd.DataFrame(rows)
 
 
 def coverage_text(table: pd.DataFrame) -> str:
