@@ -22,6 +22,7 @@ built (a very large network the pre-flight skips) is not judged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -123,7 +124,7 @@ def set_keys(overrides: Sequence[str]) -> list[str]:
     for override in overrides:
         key = override.split("=", 1)[0].lstrip("+~")
         if "=" in override and "/" not in key and key.startswith(JUDGED):
-            keys.append(key)
+            keys.append(re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key))  # schedule.0.x: [0]
     return keys
 
 

@@ -659,6 +659,9 @@ def test_fade_on_a_virtual_event_is_rejected_and_on_an_in_person_one_accepted() 
     with pytest.raises(InputError, match=r"levers.events.schedule\[0\].fade: .*virtual"):
         liveness.check_config(cfg, ["levers.events.schedule[0].fade=4"])
     assert liveness.check_config(cfg, ["levers.events.schedule[1].fade=4"]) == []
+    with pytest.raises(InputError, match=r"levers.events.schedule\[2\].fade: .*virtual"):
+        check_command_line([*SMALL_ENGLAND, "steps=60", "levers/events=anhss_2021_22",
+                            "levers.events.schedule.2.fade=4"])  # the command-line spelling
 
 
 def test_a_key_inert_in_some_jobs_of_a_grid_is_a_warning(capsys) -> None:
