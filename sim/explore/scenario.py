@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import math
 import os
 import shutil
 import tempfile
@@ -288,14 +287,8 @@ def running_costs(annual: Mapping[str, float], steps: int | None) -> dict[str, f
 
 
 def _convening_shape(s: Mapping[str, Any]) -> tuple[int, int]:
-    """(bridges a year, ties per bridge) as the convening lever computes them. Newer
-    versions of the lever say so themselves (``bridges_per_year``); before that a bridge
-    of ``width`` ties (1 for random convening) came out of ``floor(budget / cost_per_tie)``."""
-    if hasattr(convening, "bridges_per_year"):
-        return (convening.bridges_per_year(s),
-                convening.bridge_ties(convening.bridge_width(s)))
-    width = 1 if s["strategy"] == "random" else s["width"]
-    return int(math.floor(s["budget"] / s["cost_per_tie"] + 1e-9)) // width, width
+    """(bridges a year, ties per bridge) as the convening lever computes them."""
+    return (convening.bridges_per_year(s), convening.bridge_ties(convening.bridge_width(s)))
 
 
 def bridges_built(per_year: int, rounds: int, steps: int | None) -> int:
