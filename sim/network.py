@@ -223,6 +223,15 @@ def weight_dtype(w: np.ndarray) -> type[np.floating]:
 _SHOWN: set[str] = set()
 
 
+def _filter_action(message: str, category: type[Warning], module: str) -> str:
+    """What the active warning filters would do with this warning (the first match wins)."""
+    for action, text, kind, where, line in warnings.filters:
+        if ((text is None or text.match(message)) and issubclass(category, kind)
+                and (where is None or where.match(module)) and line in (0, None)):
+            return action
+    return warnings.defaultaction
+
+
 def warn_once(message: str, origin: str = "network") -> None:
     """Warn about a repair once per process, without echoing a source line.
 
@@ -230,7 +239,10 @@ def warn_once(message: str, origin: str = "network") -> None:
     second build must not repeat the warnings. Under ``simplefilter("always")`` (pytest's
     ``warns``) every warning is issued.
     """
-    always = bool(warnings.filters) and warnings.filters[0][0] == "always"
+    action = _filter_action(message, UserWarning, "sim.network")
+    if action == "ignore":
+        return  # a quiet build (the pre-flight's): the build that follows shows it
+    always = action == "always"
     if message in _SHOWN and not always:
         return
     _SHOWN.add(message)

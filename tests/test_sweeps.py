@@ -346,9 +346,9 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
     from sim.replicates import run_job
 
     built = []
-    real = sim.runner.build_model
-    monkeypatch.setattr(sim.runner, "build_model",
-                        lambda cfg, net, seed: built.append(seed) or real(cfg, net, seed))
+    real = sim.runner.build_replicate_model
+    monkeypatch.setattr(sim.runner, "build_replicate_model",
+                        lambda cfg, net, seed, r: built.append(seed) or real(cfg, net, seed, r))
     overrides = [a for a in SWEEP if "," not in a and not a.startswith("replicates=")]
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         configs = {n: compose("config", overrides=[*overrides, "network.k=4",
