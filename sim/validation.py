@@ -28,12 +28,12 @@ DEFAULT_OUT = Path("results/validation")
 
 
 def default_out(size: str) -> Path:
-    """``<results>/validation``, and ``validation/small`` for the small size, so a quick
-    ``--small`` look never overwrites the README's full-size figures."""
+    """``<results>/validation``, and ``validation/<size>`` for any other size (``small``,
+    ``k8`` ...), so a quick look never overwrites the README's full-size figures."""
     from sim.paths import results_root
 
     folder = results_root() / "validation"
-    return folder / "small" if size == "small" else folder
+    return folder if size == "default" else folder / size
 
 
 def run_study(name: str, out: Path | str = DEFAULT_OUT, size: str = "default", seed: int = 1,
@@ -62,6 +62,8 @@ def _parser() -> CommandParser:
                         help="which study ('all' runs every one)")
     parser.add_argument("--small", action="store_true",
                         help="the small size (seconds) instead of the README's (minutes)")
+    parser.add_argument("--size", default=None,
+                        help="a named size of the study (e.g. centola_macy_2007 --size k8)")
     parser.add_argument("--jobs", type=positive_int, default=1,
                         help="worker processes (default 1)")
     parser.add_argument("--seed", type=non_negative_int, default=1, help="base seed (default 1)")
@@ -82,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name:26s} {study.question}")
         return 0
     names = list(STUDIES) if args.study == "all" else [args.study]
-    size = "small" if args.small else "default"
+    size = "small" if args.small else (args.size or "default")
+    for name in names:
+        if size not in STUDIES[name].sizes:
+            print(f"error: --size: {name} has sizes {', '.join(STUDIES[name].sizes)} "
+                  f"(got {size!r})", file=sys.stderr)
+            return 2
     out = args.out if args.out is not None else default_out(size)
     for name in names:
         found = run_study(name, out, size=size, seed=args.seed, jobs=args.jobs)

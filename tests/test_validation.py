@@ -145,3 +145,16 @@ def test_every_study_draws_its_figure(small) -> None:
         fig = study.figure(small[name])
         assert fig.axes, name
         plt.close(fig)
+
+
+def test_a_named_size_is_checked_and_written_beside_the_default(tmp_path, capsys) -> None:
+    """--size picks one of the study's own sizes (the README's k = 8 table); another name is
+    one line with status 2, before anything is written."""
+    assert main(["centola_macy_2007", "--size", "nope", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --size: centola_macy_2007 has sizes") and "\n" not in err
+    assert not (tmp_path / "x").exists()
+    assert STUDIES["centola_macy_2007"].sizes["k8"]["k"] == 8
+    from sim.validation import default_out
+
+    assert default_out("k8").name == "k8" and default_out("default").name == "validation"

@@ -51,6 +51,9 @@ STUDY = Study(
     sizes={
         "default": {"n": 2000, "k": 6, "rewired": REWIRED, "thresholds": (1, 2, 3),
                     "replicates": 20},
+        # the README's "How much depends on k": the same study with 8 neighbours
+        "k8": {"n": 2000, "k": 8, "rewired": REWIRED, "thresholds": (1, 2, 3),
+               "replicates": 20},
         "small": {"n": 400, "k": 6, "rewired": (0.0, 0.01, 0.1, 1.0), "thresholds": (1, 2, 3),
                   "replicates": 6},
     },
