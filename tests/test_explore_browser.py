@@ -7,8 +7,10 @@ its job. Screenshots go to ``results/test-artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +52,8 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "sim.explore.app", "--port", str(port),
                              "--host", "127.0.0.1", *SMALL, "replicates=2"],
                             cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its worker pool goes down with it
     url = f"http://127.0.0.1:{port}"
     assert proc.stdout.readline().strip() == f"pasim explorer: http://127.0.0.1:{port}/"
     end = time.monotonic() + 120
@@ -61,11 +64,23 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     else:
-        proc.kill()
+        _stop(proc)
         pytest.fail("pasim-explore did not answer within 120 s")
     yield url, cwd
-    proc.terminate()
-    proc.wait(timeout=30)
+    _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server, then whatever it started (its replicate workers) in its session:
+    left running, they would hold the test run's output open after it ends."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
