@@ -31,6 +31,7 @@ import pandas as pd
 from sim import results as io
 from sim.calibration.decision import markdown as decision_markdown
 from sim.errors import InputError
+from sim.plots import finish_panel_grid
 
 DEFAULT_SCENARIOS = ("baseline", "recommended")
 DEFAULT_REPLICATES = 10
@@ -178,12 +179,7 @@ def figure(series: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame], pat
         ax.set_title(f"{panel.replace('_', ' ')}{size}", fontsize="medium")
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(panels):]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("years")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("share adopted")
+    finish_panel_grid(axes, len(panels), "years", "share adopted")
     axes.flat[0].legend(loc="upper left", fontsize="small")
     fig.suptitle("PA practice adopted: median and 10–90 % range over replicates", y=1.0)
     fig.tight_layout()

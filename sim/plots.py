@@ -54,3 +54,13 @@ def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path |
     out = atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
     plt.close(fig)
     return out
+
+
+def finish_panel_grid(axes, used: int, xlabel: str, ylabel: str) -> None:
+    """A grid of small multiples: hide the panels left over, label the outer axes once."""
+    for ax in axes.flat[used:]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)

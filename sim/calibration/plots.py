@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as io
+from sim.plots import finish_panel_grid
 
 BAND = (0.1, 0.9)
 
@@ -52,12 +53,7 @@ def predictive_figure(bands: pd.DataFrame, observed: pd.DataFrame, path: Path,
         ax.set_title(f"{label}{held}", fontsize="medium")
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(groups):]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("step")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("share adopted")
+    finish_panel_grid(axes, len(groups), "step", "share adopted")
     axes.flat[0].legend(fontsize="small", loc="lower right")
     fig.suptitle(f"{title}: posterior predictive, median and 10–90 % band", y=1.0)
     fig.tight_layout()
