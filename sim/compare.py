@@ -31,7 +31,7 @@ import pandas as pd
 from sim import results as io
 from sim.calibration.decision import markdown as decision_markdown
 from sim.errors import InputError
-from sim.plots import finish_panel_grid
+from sim.plots import finish_panel_grid, panel_grid
 
 DEFAULT_SCENARIOS = ("baseline", "recommended")
 DEFAULT_REPLICATES = 10
@@ -160,10 +160,7 @@ def figure(series: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame], pat
     sizes = (first[first["attribute"] == by].groupby("group")["size"].first()
              if len(first) else pd.Series(dtype=int))
     panels = ["all agents", *sizes.index]
-    cols = min(3, len(panels))
-    rows = int(np.ceil(len(panels) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = panel_grid(len(panels), 3, (4.2, 3.2))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, panel in enumerate(panels):
         ax = axes.flat[k]

@@ -64,3 +64,11 @@ def finish_panel_grid(axes, used: int, xlabel: str, ylabel: str) -> None:
         ax.set_xlabel(xlabel)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel)
+
+
+def panel_grid(panels: int, max_cols: int, panel_size: tuple[float, float]):
+    """A figure of ``panels`` small multiples sharing both axes, at most ``max_cols`` wide."""
+    cols = min(max_cols, panels)
+    rows = -(-panels // cols)
+    return plt.subplots(rows, cols, figsize=(panel_size[0] * cols, panel_size[1] * rows),
+                        squeeze=False, sharex=True, sharey=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as io
-from sim.plots import finish_panel_grid
+from sim.plots import finish_panel_grid, panel_grid
 
 BAND = (0.1, 0.9)
 
@@ -34,10 +34,7 @@ def predictive_figure(bands: pd.DataFrame, observed: pd.DataFrame, path: Path,
     import matplotlib.pyplot as plt
 
     groups = list(dict.fromkeys(observed["group"]))
-    cols = min(2, len(groups))
-    rows = int(np.ceil(len(groups) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.4 * rows), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = panel_grid(len(groups), 2, (5, 3.4))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, group in enumerate(groups):
         ax = axes.flat[k]
