@@ -35,7 +35,7 @@ TARGET_GB = 2.5
 
 def command(n: int, steps: int, out_dir: Path) -> list[str]:
     """The user's command line (through the installed ``pasim`` entry point's module)."""
-    return [sys.executable, "-m", "sim.cli", "network=ring_lattice", f"network.n={n}",
+    return [sys.executable, "-m", "sim.commands.cli", "network=ring_lattice", f"network.n={n}",
             "network.k=8", "model.threshold=2", "mechanisms=none", f"steps={steps}",
             f"hydra.run.dir={out_dir}"]
 
@@ -83,8 +83,8 @@ def phases(n: int, steps: int) -> dict[str, Any]:
 
     import numpy as np  # noqa: F401 - part of the import cost being measured
 
-    from sim import runner
-    from sim.world import build_model
+    from sim.runs import runner
+    from sim.world.build import build_model
 
     mark("imports (sim, numpy, scipy, pandas, mesa, hydra)")
     from hydra import compose, initialize_config_dir
@@ -93,7 +93,7 @@ def phases(n: int, steps: int) -> dict[str, Any]:
         cfg = compose("config", overrides=["network=ring_lattice", f"network.n={n}",
                                            "network.k=8", "model.threshold=2",
                                            "mechanisms=none", f"steps={steps}"])
-    from sim.config import validate
+    from sim.runs.config import validate
 
     config = validate(runner.to_dict(cfg))
     mark("compose and validate the config")
@@ -103,16 +103,16 @@ def phases(n: int, steps: int) -> dict[str, Any]:
     mark("set up the model")
     model.run(config["steps"])
     mark(f"run {steps} steps")
-    from sim import results as io
+    from sim.runs import results as io
 
     with tempfile.TemporaryDirectory(prefix="cli-phases-") as tmp:
         out = Path(tmp)
         io.write_table(out / io.TIMESERIES, model.history)
         io.write_table(out / io.GROUPS, model.history_by_group())
         mark("write the Parquet tables")
-        from sim.plots import adoption_figure
+        from sim.runs.plots import adoption_figure
 
-        mark("import matplotlib (sim.plots)")
+        mark("import matplotlib (sim.runs.plots)")
         adoption_figure(model.history, model.history_by_group(), out / io.FIGURE,
                         title="ring_lattice")
         mark("draw and save the figure")

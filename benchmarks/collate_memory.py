@@ -4,7 +4,7 @@
 
 Each size gets a fresh sweep directory of tiny finished jobs (``make_sweep``: a Hydra
 ``overrides.yaml``, a ``summary.json`` and a ``timeseries.parquet`` of ``steps`` rows, as
-``pasim -m`` writes them), then ``sim.sweep.collate(dir, tables=False)`` runs in a child
+``pasim -m`` writes them), then ``sim.runs.sweep.collate(dir, tables=False)`` runs in a child
 process whose ``ru_maxrss`` is reported, with the RSS after imports for reference. The time
 series is streamed to disk in row groups, so its share of the peak does not grow with the
 number of runs; what still grows is the runs table (one row per run) and the jobs' records.
@@ -67,7 +67,7 @@ def make_sweep(root: Path, runs: int, steps: int = 261, failed_every: int = 0) -
 def child(sweep: Path) -> dict[str, Any]:
     import resource
 
-    from sim.sweep import collate, manifest
+    from sim.runs.sweep import collate, manifest
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()

@@ -5,7 +5,7 @@ same effect estimated from independent replicates.
     python -m benchmarks.crn --replicates 10 --steps 104 -- levers/champions=pacc
 
 Paired: replicate r of the lever run and of the baseline share the replicate seed, hence the
-same synthetic England, thresholds, seeds and per-agent draws (``sim.streams``); the effect
+same synthetic England, thresholds, seeds and per-agent draws (``sim.engine.streams``); the effect
 is the mean of the per-replicate differences. Unpaired: the lever run uses another base seed,
 so the two arms are independent samples. Both estimate the same effect; the ratio of their
 standard errors is how many times fewer replicates a paired comparison needs, squared.
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.runner import simulate
-from sim.sensitivity import compose_config
+from sim.analysis.sensitivity import compose_config
+from sim.runs.runner import simulate
 
 METRIC = "final_adoption"
 

@@ -38,10 +38,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     t0, c0 = time.perf_counter(), time.process_time()
-    from sim.compare import compose
-    from sim.config import validate
+    from sim.analysis.compare import compose
     from sim.networks.england import england, structure
-    from sim.world import build_model
+    from sim.runs.config import validate
+    from sim.world.build import build_model
     t_import = time.perf_counter() - t0, time.process_time() - c0
 
     t0, c0 = time.perf_counter(), time.process_time()

@@ -54,7 +54,7 @@ ENGINES = ("ours", "ours_nx", "reference", "ndlib")
 ENGINE_NAMES = {
     "ours": "ours (sim.AdoptionModel)",
     "ours_nx": "ours from a networkx graph",
-    "reference": "per-agent Mesa loop (sim.reference)",
+    "reference": "per-agent Mesa loop (sim.engine.reference)",
     "ndlib": "NDlib ThresholdModel",
 }
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -83,7 +83,7 @@ QUICK_TARGET_N = 10_000
 HEAVY_MODULES = (
     "numpy", "scipy.sparse", "pandas", "networkx", "mesa",
     "ndlib.models.epidemics", "ndlib.models.ModelConfig",
-    "sim.model", "sim.reference", "sim.networks.lattice",
+    "sim.engine.model", "sim.engine.reference", "sim.networks.lattice",
 )
 
 
@@ -333,7 +333,7 @@ def _timed_steps(step: Callable[[], Any], steps: int, label: str,
 
 
 def _engine_ours(net: Any, seeds: list[int], steps: int, label: str) -> dict[str, Any]:
-    from sim.model import AdoptionModel
+    from sim.engine.model import AdoptionModel
 
     t0 = time.perf_counter()
     model = AdoptionModel(graph=net, threshold=PHI, threshold_kind="fraction",
@@ -349,7 +349,7 @@ def _engine_ours(net: Any, seeds: list[int], steps: int, label: str) -> dict[str
 def _engine_reference(net: Any, seeds: list[int], steps: int, label: str) -> dict[str, Any]:
     import numpy as np
 
-    from sim.reference import ReferenceModel
+    from sim.engine.reference import ReferenceModel
 
     t0 = time.perf_counter()
     model = ReferenceModel(net, PHI, "fraction", seeds)
@@ -413,7 +413,7 @@ def _ingest(graph: Any, net: Any, label: str) -> tuple[Any, float, float]:
     """Our ingest of the graph in hand against networkx's own conversion, checked equal."""
     import networkx as nx
 
-    from sim.network import Network
+    from sim.engine.network import Network
 
     t0 = time.perf_counter()
     reference = nx.to_scipy_sparse_array(graph, nodelist=list(graph), format="csr")
@@ -468,7 +468,7 @@ def _job_target(n: int, steps: int, baseline: float) -> dict[str, Any]:
     The expected adopted count is exact (9 seeds + 6 per step while the fronts have room),
     so the target run is also a correctness check.
     """
-    from sim.model import AdoptionModel
+    from sim.engine.model import AdoptionModel
     from sim.networks.lattice import ring_lattice
 
     t0 = time.perf_counter()
@@ -500,7 +500,7 @@ def _job_target(n: int, steps: int, baseline: float) -> dict[str, Any]:
 
 def _job_scaling(n: int, steps: int) -> dict[str, Any]:
     """Time per step of ours on the benchmark workload at one size (its own process)."""
-    from sim.model import AdoptionModel
+    from sim.engine.model import AdoptionModel
 
     t0 = time.perf_counter()
     net = build_graph(n)
@@ -519,7 +519,7 @@ def _job_profile(n: int, steps: int) -> dict[str, Any]:
     import io
     import pstats
 
-    from sim.model import AdoptionModel
+    from sim.engine.model import AdoptionModel
 
     net = build_graph(n)
     seeds = initial_adopters(n)

@@ -13,8 +13,8 @@ launcher with ``--jobs`` workers, progress off) into a fresh directory, then rep
   ``(workers x wall - sum of per-run times) / jobs`` -- starting workers and importing,
   Hydra composing each job's config, the pre-flight checks, writing each job's files,
   collating, and idle workers at the end;
-- the pre-flight check (``sim.config.check_command_line``, serial, before any job starts)
-  and the collation (``sim.sweep.collate``), timed on their own in this process.
+- the pre-flight check (``sim.runs.config.check_command_line``, serial, before any job starts)
+  and the collation (``sim.runs.sweep.collate``), timed on their own in this process.
 
 Extra ``OVERRIDE``s go to ``pasim`` (e.g. ``replicates=2`` for a quick look). The machine is
 shared: the report records the load average before and after, so a reader can tell whether
@@ -49,8 +49,8 @@ def _timed(func, *args, **kwargs) -> tuple[Any, float]:
 def run(jobs: int, overrides: list[str], sweep_dir: Path) -> dict[str, Any]:
     """Run the sweep into ``sweep_dir`` and measure it."""
     warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore")
-    from sim.config import check_command_line
-    from sim.sweep import collate
+    from sim.runs.config import check_command_line
+    from sim.runs.sweep import collate
 
     args = ["-m", "experiment=lever_grid", *overrides]
     load_before = os.getloadavg()

@@ -6,10 +6,10 @@ import warnings
 # ipywidgets that import warns "IProgress not found" on every kernel start. Not ours to act on.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from sim.agents import Leader, Organisation  # noqa: E402
+from sim.engine.agents import Leader, Organisation  # noqa: E402
+from sim.engine.model import AdoptionModel  # noqa: E402
+from sim.engine.network import Network  # noqa: E402
 from sim.errors import InputError  # noqa: E402
-from sim.model import AdoptionModel  # noqa: E402
-from sim.network import Network  # noqa: E402
 
 __all__ = ["AdoptionModel", "InputError", "Leader", "Network", "Organisation", "simulate"]
 
@@ -17,7 +17,7 @@ __all__ = ["AdoptionModel", "InputError", "Leader", "Network", "Organisation", "
 def __getattr__(name: str):
     # simulate pulls in Hydra/OmegaConf; import it only when asked for.
     if name == "simulate":
-        from sim.runner import simulate
+        from sim.runs.runner import simulate
 
         return simulate
     raise AttributeError(name)

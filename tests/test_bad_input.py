@@ -3,7 +3,7 @@ and nothing is written.
 
 Three doors a mistake can come through, one table each:
 - the ``pasim`` command (run in a subprocess, working directory and output dirs in tmp);
-- the Python API (``sim.runner.run_job`` on a config dict);
+- the Python API (``sim.runs.runner.run_job`` on a config dict);
 - a user's network file (loaded through the API; two more through the command line).
 
 Each case names the field the message must start with, and optionally a piece of text the
@@ -25,9 +25,9 @@ import pytest
 
 from sim.errors import InputError
 from sim.networks import build_network
-from sim.runner import run_job
+from sim.runs.runner import run_job
 
-PASIM = [sys.executable, "-m", "sim.cli"]
+PASIM = [sys.executable, "-m", "sim.commands.cli"]
 
 #: a marker that removes a key from the base config
 DELETE = object()
@@ -109,7 +109,7 @@ CLI_CASES = [
         files={"edges.csv": EDGES}, shows="'q'"),
 ]
 
-#: checked by ``pasim``'s pre-flight in this process (the same ``sim.cli.main`` the command
+#: checked by ``pasim``'s pre-flight in this process (the same ``sim.commands.cli.main`` the command
 #: runs; it exits before Hydra starts, so a subprocess per case would only add start-up time)
 PREFLIGHT_CASES = [
     # misspelt or unknown keys
@@ -433,12 +433,12 @@ def test_command_line_rejects(case: Case, tmp_path: Path) -> None:
 
 def _in_process_pasim(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                       capsys: pytest.CaptureFixture) -> tuple[int, str]:
-    import sim.cli
+    import sim.commands.cli
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["pasim", *args])
     with pytest.raises(SystemExit) as exit_:
-        sim.cli.main()
+        sim.commands.cli.main()
     return exit_.value.code, capsys.readouterr().err
 
 
@@ -465,7 +465,7 @@ def test_preflight_rejects(case: Case, tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_the_command_line_accepts_what_the_checks_allow(tmp_path: Path) -> None:
     """The other side of the table: a numeric title, a numeric name, a safe dotted name."""
-    from sim.config import check_command_line
+    from sim.runs.config import check_command_line
 
     base = ["network=ring_lattice", "network.n=100", "steps=3", f"hydra.run.dir={tmp_path}/r"]
     assert check_command_line([*base, "title=2024"]) == 1
@@ -523,9 +523,9 @@ COMMAND_CASES = [
     Case("compare-not-an-override", "--fast", args=("pasim-compare", "--fast")),
 ]
 
-COMMANDS = {"pasim-validate": "sim.validation", "pasim-optimise": "sim.optimise",
-            "pasim-sensitivity": "sim.sensitivity", "pasim-report": "sim.report",
-            "pasim-compare": "sim.compare"}
+COMMANDS = {"pasim-validate": "sim.analysis.validation", "pasim-optimise": "sim.analysis.optimise",
+            "pasim-sensitivity": "sim.analysis.sensitivity", "pasim-report": "sim.analysis.report",
+            "pasim-compare": "sim.analysis.compare"}
 
 
 def _command_main(name: str) -> Any:

@@ -12,8 +12,8 @@ import scipy.sparse as sp
 
 pytest.importorskip("pyabc")
 
-from sim.calibration import cli, fit, spec  # noqa: E402
-from sim.calibration.simulator import distance_weights, exposure_at_adoption  # noqa: E402
+from sim.analysis.calibration import cli, fit, spec  # noqa: E402
+from sim.analysis.calibration.simulator import distance_weights, exposure_at_adoption  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

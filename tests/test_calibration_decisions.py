@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import decision, posterior
-from sim.calibration.external import ExternalSchedule
-from sim.config import validate
+from sim.analysis.calibration import decision
+from sim.runs import posterior
+from sim.analysis.sensitivity import compose_config
 from sim.errors import InputError
-from sim.runner import simulate
-from sim.sensitivity import compose_config
+from sim.runs.config import validate
+from sim.runs.runner import simulate
+from sim.world.external import ExternalSchedule
 
 SMALL = ["network=clustered", "network.clusters=4", "network.size=6", "network.seed=3",
          "seeding=none", "steps=5", "figure=false"]
@@ -114,7 +115,7 @@ def test_decision_table_by_hand() -> None:
 
 def test_compare_reports_the_decision_with_parameter_uncertainty(tmp_path, base,
                                                                   monkeypatch) -> None:
-    from sim import compare
+    from sim.analysis import compare
 
     # the shipped scenarios target England's regions; on the small network the option is a
     # stand-in (more uptake from awareness), the reference the plain model

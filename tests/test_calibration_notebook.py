@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pyabc")
 from nbclient import NotebookClient  # noqa: E402
 
-from sim.calibration import cli  # noqa: E402
+from sim.analysis.calibration import cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Parameter recovery in CI: a few synthetic data sets on a small clustered network and on
 the Medical Innovation file network; the full coverage study is
-``python -m sim.calibration.recovery --setup clustered|file --repeats 20``."""
+``python -m sim.analysis.calibration.recovery --setup clustered|file --repeats 20``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from sim.calibration.recovery import PRIORS, STEPS, recover  # noqa: E402
+from sim.analysis.calibration.recovery import PRIORS, STEPS, recover  # noqa: E402
 
 TINY = {"population_size": 30, "generations": 3, "cores": 1}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-PASIM = [sys.executable, "-m", "sim.cli"]
+PASIM = [sys.executable, "-m", "sim.commands.cli"]
 
 
 def run_pasim(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -70,9 +70,9 @@ import hydra.core.utils
 hydra.core.utils.datetime = Frozen
 real_strftime = time.strftime
 time.strftime = lambda fmt, t=None: real_strftime(fmt, FIXED.timetuple())
-import sim.cli
+import sim.commands.cli
 sys.argv = ["pasim"] + sys.argv[1:]
-sim.cli.main()
+sim.commands.cli.main()
 """
 
 
@@ -113,7 +113,7 @@ def test_a_name_cannot_escape_the_results_folder(tmp_path: Path) -> None:
 
 
 def test_a_sweep_job_folder_stays_inside_the_sweep(tmp_path: Path) -> None:
-    from sim.paths import safe_subdir
+    from sim.runs.paths import safe_subdir
 
     sweep = tmp_path / "sweep"
     for dirname in ("network.path=../../x", "a/../../b", "..", "network.path=/etc/../.."):
@@ -125,7 +125,7 @@ def test_a_sweep_job_folder_stays_inside_the_sweep(tmp_path: Path) -> None:
 
 def test_results_go_to_the_project_folder_from_anywhere_inside_it(monkeypatch) -> None:
     """A notebook run from notebooks/ writes into the project's results/, not notebooks/."""
-    from sim.paths import RESULTS_ENV, project_root, results_root
+    from sim.runs.paths import RESULTS_ENV, project_root, results_root
 
     root = project_root(Path(__file__).parent)
     assert root is not None and (root / "configs").is_dir()
@@ -147,12 +147,12 @@ def test_a_file_network_warning_is_shown_once(tmp_path: Path) -> None:
 
 
 def test_a_single_run_refuses_a_folder_another_live_run_is_writing(tmp_path: Path) -> None:
-    from sim.paths import JobClaim
+    from sim.runs.paths import JobClaim
 
     out = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\n"
-        "from sim.paths import JobClaim\n"
+        "from sim.runs.paths import JobClaim\n"
         f"claim = JobClaim({str(out)!r})\n"
         "assert claim.acquire()\n"
         "print('held', flush=True)\n"

@@ -1,6 +1,6 @@
 """A run that dies while writing never leaves a file that loads as complete.
 
-Every output goes to a temporary name and is renamed into place (``sim.results.atomic_write``);
+Every output goes to a temporary name and is renamed into place (``sim.runs.results.atomic_write``);
 ``summary.json``, written last, is what marks a run complete. These tests crash a write from
 inside (an exception mid-file) and from outside (SIGKILL of a process writing a table), then
 check that the run is not complete, that nothing partial sits under a final name, and that a
@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim import results
-from sim.runner import run_job
+from sim.runs import results
+from sim.runs.runner import run_job
 
 CONFIG = {
     "network": {"name": "ring_lattice", "n": 200, "k": 4, "p": 0.0, "rewire": "random",
@@ -106,7 +106,7 @@ CHILD = textwrap.dedent("""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from sim.runner import run_job
+    from sim.runs.runner import run_job
 
     def crawling_parquet(self, path, *args, **kwargs):
         table = pa.Table.from_pandas(self, preserve_index=False)
@@ -155,7 +155,7 @@ def test_atomic_files_are_readable_like_ordinary_files(tmp_path) -> None:
     import os
     import stat
 
-    from sim.results import atomic_write
+    from sim.runs.results import atomic_write
 
     path = atomic_write(tmp_path / "x.txt", lambda p: p.write_text("ok"))
     mask = os.umask(0)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from sim import AdoptionModel, Network
+from sim.engine.streams import DECISIONS, AgentDraws
 from sim.networks.lattice import ring_lattice
-from sim.streams import DECISIONS, AgentDraws
 from tests.test_invariants import SMALL_ENGLAND, compose
 
 
@@ -69,8 +69,8 @@ def test_a_lever_in_one_region_leaves_the_other_region_exactly_as_it_was(lever: 
 def test_thresholds_and_seeds_do_not_depend_on_champion_placement() -> None:
     """complex_centrality reads the thresholds while placing champions, random does not: the
     thresholds and the seed set must be the same either way (and with no champions)."""
-    from sim.runner import replicate_network, replicate_seed
-    from sim.world import build_model
+    from sim.runs.runner import replicate_network, replicate_seed
+    from sim.world.build import build_model
 
     models = []
     for placement in ("random", "complex_centrality", None):
@@ -88,8 +88,8 @@ def test_thresholds_and_seeds_do_not_depend_on_champion_placement() -> None:
 def test_model_thresholds_are_the_plans_thresholds() -> None:
     """On a network without agent types the model draws thresholds itself, from the same
     stream a lever would read them from, so reading them early changes nothing."""
-    from sim.levers.plan import Plan
-    from sim.mechanisms import draw_by_type
+    from sim.world.levers.plan import Plan
+    from sim.world.mechanisms import draw_by_type
 
     net = ring_lattice(100, 4)
     spec = {"dist": "normal", "mean": 2.0, "sd": 0.5, "min": 1.0}

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import outcomes
+from sim.engine.network import Network
 from sim.errors import InputError
-from sim.network import Network
 from sim.networks.england import england
 from sim.networks.england_tables import default_dir
+from sim.world import outcomes
 
 DATA = default_dir()
 CHECKED = {"QOP": "NHS Greater Manchester ICB", "QT6": "NHS Cornwall and the Isles of Scilly ICB",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from sim.engine.network import Network
 from sim.errors import InputError
-from sim.network import Network
 from sim.networks.england_synthetic import DEFAULT_LEADERS, icb_regions
 from sim.networks.england_synthetic import england_synthetic as england
 

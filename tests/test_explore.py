@@ -21,7 +21,7 @@ def _small_england() -> tuple[str, ...]:
     """A small synthetic England (about 600 agents) and a short horizon: seconds, not
     minutes. The synthetic generator is ``network=england_synthetic`` where the real England
     has taken the name ``england``."""
-    from sim.config import CONFIG_DIR
+    from sim.runs.config import CONFIG_DIR
 
     synthetic = (Path(CONFIG_DIR) / "network" / "england_synthetic.yaml").is_file()
     return (*(["network=england_synthetic"] if synthetic else []),
@@ -41,8 +41,8 @@ def small(scenario: str = "recommended", **levers) -> sc.Settings:
 def test_scalar_settings_compose_as_the_command_line_would():
     """The page sets scalar levers on a composed copy; pasim composes the overrides with
     Hydra. Both must give the same config, or the shown command line would lie."""
-    from sim.compare import compose
-    from sim.config import validate
+    from sim.analysis.compare import compose
+    from sim.runs.config import validate
 
     settings = small("anhss_2021_22", **{"levers.convening.strategy": "random",
                                          "levers.convening.budget": 55.0,
@@ -59,7 +59,7 @@ def test_scalar_settings_compose_as_the_command_line_would():
     ("baseline", {"levers.shared_goals.strength": 0.3, "levers.champions.per_system": 2}),
 ])
 def test_planned_cost_is_what_the_run_charges(scenario, levers):
-    from sim.runner import simulate_replicate
+    from sim.runs.runner import simulate_replicate
 
     config = sc.scenario_config(small(scenario, **levers))
     planned = sc.planned_total(config)
@@ -85,7 +85,7 @@ def test_baseline_is_matched_and_levers_off():
 def test_run_gives_the_cli_numbers_and_writes_cli_files(tmp_path, monkeypatch):
     """Replicates run one at a time in worker processes, yet equal ``simulate``'s; both
     sides are written as CLI run directories under results/explore/ of the cwd."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     monkeypatch.chdir(tmp_path)
     settings = small(**{"levers.convening.budget": 300.0})
@@ -126,7 +126,7 @@ def test_saved_scenario_runs_with_pasim(tmp_path):
     assert path == tmp_path / "scenario" / "goal_and_events.yaml"
     expected = sc.scenario_config(settings)
     # pasim composes it (its own preflight included) and runs it
-    cmd = [sys.executable, "-m", "sim.cli", "--config-dir", str(tmp_path),
+    cmd = [sys.executable, "-m", "sim.commands.cli", "--config-dir", str(tmp_path),
            "scenario=goal_and_events", *SMALL, "replicates=2", "seed=1",
            f"hydra.run.dir={tmp_path / 'run'}"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
@@ -237,7 +237,8 @@ def test_network_page_renders_with_mesa_solaraviz():
 def small_sweep(tmp_path_factory):
     """A 4-setting sweep of a tiny clustered network, made by ``pasim -m`` itself."""
     root = tmp_path_factory.mktemp("sweep")
-    cmd = [sys.executable, "-m", "sim.cli", "-m", "network=clustered", "network.clusters=4",
+    cmd = [sys.executable, "-m", "sim.commands.cli", "-m", "network=clustered",
+           "network.clusters=4",
            "network.size=5", "network.width=1,2", "model.threshold=1,2", "mechanisms=none",
            "steps=10", "replicates=2", "figure=false", "progress=false",
            "hydra/launcher=basic", f"hydra.sweep.dir={root / 'sweep'}"]

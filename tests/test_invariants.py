@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim import AdoptionModel
-from sim.config import CONFIG_DIR
-from sim.model import EPS
+from sim.engine.model import EPS
+from sim.runs.config import CONFIG_DIR
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -256,7 +256,7 @@ def compose(overrides: list[str]) -> dict[str, Any]:
 
 def adoption_tables(cfg: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What a lever could change (costs aside: a lever may charge while doing nothing)."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     result = simulate(cfg)
     series = result.timeseries.drop(columns=["cost"])

@@ -18,15 +18,15 @@ import scipy.sparse as sp
 from scipy import stats
 
 from sim import AdoptionModel, Network
-from sim.compare import compose
-from sim.config import validate
+from sim.analysis.compare import compose
 from sim.errors import InputError
-from sim.levers import champions as champions_lever
-from sim.levers.events import apportion
 from sim.networks import build_network
 from sim.networks.bridges import bridge
-from sim.runner import RunResult, simulate
-from sim.world import build_model, plan_world
+from sim.runs.config import check_inert_keys, validate
+from sim.runs.runner import RunResult, simulate
+from sim.world.build import build_model, plan_world
+from sim.world.levers import champions as champions_lever
+from sim.world.levers.events import apportion
 
 #: a smaller England (about 4,700 agents): same structure, fewer organisations per ICS
 SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
@@ -502,7 +502,7 @@ def test_bad_values_checked_against_the_network_name_the_field(
                                        "neighbourhood", "complex_centrality"])
 def test_every_placement_works_on_a_network_without_agent_types(placement: str) -> None:
     """On a plain clustered network each cluster stands in for an ICS: 2 champions each."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     common = ["network=clustered", "network.clusters=6", "network.size=10", "mechanisms=none",
               "steps=3", "figure=false"]
@@ -538,14 +538,13 @@ def test_a_53_week_run_pays_53_52_of_a_52_week_run(lever: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# config values that cannot change the result are rejected (sim/liveness.py)
+# config values that cannot change the result are rejected (sim/world/liveness.py)
 
-from sim import liveness  # noqa: E402
-from sim.config import CONFIG_DIR, check_command_line  # noqa: E402
-from sim.levers import MODULES  # noqa: E402
-from sim.levers import champions as champions_module  # noqa: E402
-from sim.levers import convening as convening_module  # noqa: E402
-from sim.levers import shared_goals as shared_goals_module  # noqa: E402
+from sim.runs.config import CONFIG_DIR, check_command_line  # noqa: E402
+from sim.world.levers import MODULES  # noqa: E402
+from sim.world.levers import champions as champions_module  # noqa: E402
+from sim.world.levers import convening as convening_module  # noqa: E402
+from sim.world.levers import shared_goals as shared_goals_module  # noqa: E402
 
 #: for each lever, the config group that switches it on (its main keys are its DEFAULTS)
 LEVER_ON = {"champions": "pacc", "convening": "wide_bridges", "shared_goals": "inequalities",
@@ -619,7 +618,7 @@ def test_two_values_of_every_swept_and_main_key_differ_or_are_rejected(
         overrides = _overrides(base, key, value)
         cfg = validate(compose(None, overrides))
         try:
-            liveness.check_config(cfg, overrides)
+            check_inert_keys(cfg, overrides)
         except InputError as err:
             assert str(err).startswith(f"{key}:"), err
             return  # rejected: the command says the value does nothing
@@ -657,8 +656,8 @@ def test_fade_on_a_virtual_event_is_rejected_and_on_an_in_person_one_accepted() 
     assert cfg["levers"]["events"]["schedule"][0]["format"] == "virtual"
     assert cfg["levers"]["events"]["schedule"][1]["format"] == "in_person"
     with pytest.raises(InputError, match=r"levers.events.schedule\[0\].fade: .*virtual"):
-        liveness.check_config(cfg, ["levers.events.schedule[0].fade=4"])
-    assert liveness.check_config(cfg, ["levers.events.schedule[1].fade=4"]) == []
+        check_inert_keys(cfg, ["levers.events.schedule[0].fade=4"])
+    assert check_inert_keys(cfg, ["levers.events.schedule[1].fade=4"]) == []
     with pytest.raises(InputError, match=r"levers.events.schedule\[2\].fade: .*virtual"):
         check_command_line([*SMALL_ENGLAND, "steps=60", "levers/events=anhss_2021_22",
                             "levers.events.schedule.2.fade=4"])  # the command-line spelling

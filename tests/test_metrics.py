@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim import AdoptionModel, Network
-from sim.metrics import equity_gap, equity_ratio, first_step_reaching, summarise
+from sim.runs.metrics import equity_gap, equity_ratio, first_step_reaching, summarise
 
 
 def isolated(quintiles: list[int]) -> Network:
@@ -49,8 +49,8 @@ def test_summary_without_deprivation_leaves_equity_empty() -> None:
 
 # ---- two costs per adopter, and the effect against the matched no-lever run --------------
 
-from sim import runner  # noqa: E402
-from sim.metrics import effect, pooled_effect  # noqa: E402
+from sim.runs import runner  # noqa: E402
+from sim.runs.metrics import effect, pooled_effect  # noqa: E402
 
 WORLD = {"network": {"name": "clustered", "clusters": 10, "size": 10, "width": 2},
          "model": {"threshold": 3, "noise": 0.01}, "seeding": {"strategy": "random", "k": 2},

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import AdoptionModel, InputError, Leader, Network, Organisation
+from sim.engine.reference import ReferenceModel
 from sim.networks.clustered import clustered
 from sim.networks.lattice import ring_lattice
-from sim.reference import ReferenceModel
 
 
 def block_seed(width: int) -> list[int]:
@@ -365,7 +365,7 @@ def test_a_tie_built_to_an_adopter_makes_the_far_end_aware() -> None:
 def test_built_ties_kept_apart_equal_rebuilding_the_whole_matrix(case, data) -> None:
     """Built ties live in their own small matrix; the result must be the network's ties and
     the built ones merged, a repeated tie keeping its largest weight, then discounted."""
-    from sim.mechanisms import discounted
+    from sim.world.mechanisms import discounted
 
     g, kind, thresholds, seeds, influence, coherence, alignment = case
     net = Network.from_networkx(g)

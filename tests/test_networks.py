@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from sim.engine.network import Network
 from sim.errors import InputError
-from sim.network import Network
 from sim.networks import NETWORKS, build_network
 from sim.networks.clustered import clustered
 from sim.networks.file import file
@@ -751,7 +751,7 @@ def test_from_networkx_keeps_the_smallest_exact_weight_dtype() -> None:
 @pytest.fixture
 def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Repairs warn once per process; each test starts with none shown."""
-    monkeypatch.setattr("sim.network._SHOWN", set())
+    monkeypatch.setattr("sim.engine.network._SHOWN", set())
 
 
 def _repair_warnings(build: Callable[[], Network]) -> tuple[Network, list[str]]:

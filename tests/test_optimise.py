@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.optimise import (
+from sim.analysis.optimise import (
     MIX,
     event_schedule,
     main,
@@ -15,7 +15,7 @@ from sim.optimise import (
     planned_spend,
     shares,
 )
-from sim.sensitivity import compose_config
+from sim.analysis.sensitivity import compose_config
 
 GROUPS = 42  # ICSs in England
 STEPS = 104

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-PASIM = [sys.executable, "-m", "sim.cli"]
+PASIM = [sys.executable, "-m", "sim.commands.cli"]
 SMALL = ("network=ring_lattice", "network.n=200", "network.k=6", "steps=5", "figure=false")
 
 MY_PLAN = """\
@@ -99,7 +99,7 @@ def help_groups(text: str) -> dict[str, dict[str, str]]:
 
 
 def test_help_lists_every_group_and_option_with_one_line(tmp_path: Path) -> None:
-    from sim.config import CONFIG_DIR
+    from sim.runs.config import CONFIG_DIR
 
     my_configs(tmp_path)
     proc = run_pasim("--help", "--config-dir", "my_configs", cwd=tmp_path)
@@ -119,7 +119,7 @@ def test_help_lists_every_group_and_option_with_one_line(tmp_path: Path) -> None
 def test_cfg_job_prints_the_resolved_config(tmp_path: Path) -> None:
     from omegaconf import OmegaConf
 
-    from sim.compare import compose
+    from sim.analysis.compare import compose
 
     proc = run_pasim("--cfg", "job", "scenario=recommended", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -230,7 +230,7 @@ def test_every_command_runs_from_the_installed_wheel(installed: Path) -> None:
     elsewhere = installed.parent.parent / "work" / "elsewhere"  # not the checkout
     elsewhere.mkdir()
     where = run_installed(installed, "python", "-c",
-                          "import sim, sim.config as c; print(sim.__file__, c.CONFIG_SOURCE)",
+                          "import sim, sim.runs.config as c; print(sim.__file__, c.CONFIG_SOURCE)",
                           cwd=elsewhere)
     assert where.returncode == 0, where.stderr
     assert str(ROOT) not in where.stdout and "pkg://sim.conf" in where.stdout

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import EPS, AdoptionModel
-from sim.runner import replicate_network, replicate_seed
-from sim.sensitivity import compose_config
-from sim.world import build_model
+from sim.analysis.sensitivity import compose_config
+from sim.engine.model import EPS, AdoptionModel
+from sim.runs.runner import replicate_network, replicate_seed
+from sim.world.build import build_model
 
 
 def england_model(*overrides: str) -> AdoptionModel:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import AdoptionModel, Network
-from sim.reference import ReferenceModel
+from sim.engine.reference import ReferenceModel
 
 SECTORS = ("health", "community", "local_government")
 LEVELS = ("national", "regional", "system", "local")

@@ -1,5 +1,5 @@
 """Streamed collation: the time-series table written job by job equals the in-memory one,
-and ``sim.results.load(lazy=True)`` gives the same rows as pyarrow datasets."""
+and ``sim.runs.results.load(lazy=True)`` gives the same rows as pyarrow datasets."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from sim import results
-from sim.sweep import SERIES, _collate, collate
+from sim.runs import results
+from sim.runs.sweep import SERIES, _collate, collate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import compare
-from sim.compare import compose
-from sim.config import validate
+from sim.analysis import compare
+from sim.analysis.compare import compose
 from sim.errors import InputError
 from sim.networks.england_synthetic import england_synthetic as england
-from sim.runner import simulate
-from sim.world import build_model
+from sim.runs.config import validate
+from sim.runs.runner import simulate
+from sim.world.build import build_model
 
 SCENARIOS = ("baseline", "anhss_2021_22", "recommended")
 SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
@@ -180,7 +180,7 @@ def test_networkx_config_group_from_the_command_line(tmp_path: Path) -> None:
 
     def run(out: Path) -> dict:
         proc = subprocess.run(
-            [sys.executable, "-m", "sim.cli", "network=networkx",
+            [sys.executable, "-m", "sim.commands.cli", "network=networkx",
              "network.generator=barabasi_albert_graph", "network.n=300", "network.m=2",
              "mechanisms=none", "seeding=random", "model.threshold=2", "model.noise=0.02",
              "steps=25", "figure=false", f"hydra.run.dir={out}"],
@@ -199,7 +199,7 @@ def test_networkx_config_group_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_agent_table_gives_each_agents_first_aware_and_adopted_steps(tmp_path: Path) -> None:
-    from sim.runner import run_job
+    from sim.runs.runner import run_job
 
     cfg = {"network": {"name": "ring_lattice", "n": 60, "k": 2}, "model": {"threshold": 1},
            "seeding": {"strategy": "nodes", "nodes": [0]}, "steps": 20, "replicates": 2,

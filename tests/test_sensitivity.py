@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     FACTORS,
     Factor,
     main,
@@ -16,6 +15,7 @@ from sim.sensitivity import (
     with_defaults,
     with_values,
 )
+from sim.errors import InputError
 
 TINY_WORLD = ["network=clustered", "network.clusters=6", "network.size=8", "steps=30",
               "scenario=baseline", "levers/data=none"]

@@ -21,13 +21,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import results
-from sim.sweep import RUNTIME_COLUMNS
+from sim.runs import results
+from sim.runs.sweep import RUNTIME_COLUMNS
 
 pytestmark = pytest.mark.slurm
 
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo")
-PASIM = [sys.executable, "-m", "sim.cli"]
+PASIM = [sys.executable, "-m", "sim.commands.cli"]
 #: stochastic: adoption above threshold with probability 0.5, noise below it
 SWEEP = ["network=small_world", "network.n=300", "model.adoption_rate=0.5", "model.noise=0.01",
          "steps=20", "replicates=2", "figure=false", "progress=false",

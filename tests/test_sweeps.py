@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import results
-from sim.callbacks import PROGRESS_DIR
-from sim.report import main as report_main
-from sim.report import median_steps, pareto_front
-from sim.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept
+from sim.analysis.report import main as report_main
+from sim.analysis.report import median_steps, pareto_front
+from sim.runs import results
+from sim.runs.callbacks import PROGRESS_DIR
+from sim.runs.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept
 
 PASIM = str(Path(sys.executable).with_name("pasim"))
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -203,16 +203,16 @@ def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(reference, tm
 
 FAIL_ON_THRESHOLD_2 = """
 import sys
-import sim.runner
-real = sim.runner.simulate
+import sim.runs.runner
+real = sim.runs.runner.simulate
 def simulate(config):
     if config["model"]["threshold"] == 2:
         raise RuntimeError("boom")
     return real(config)
-sim.runner.simulate = simulate
-import sim.cli
+sim.runs.runner.simulate = simulate
+import sim.commands.cli
 sys.argv = ["pasim"] + sys.argv[1:]
-sim.cli.main()
+sim.commands.cli.main()
 """
 
 
@@ -246,7 +246,7 @@ def test_a_failed_job_is_recorded_and_the_others_carry_on(reference, tmp_path):
 def test_a_run_of_a_changed_configuration_is_not_skipped(tmp_path):
     from hydra import compose, initialize_config_dir
 
-    from sim.runner import run_job
+    from sim.runs.runner import run_job
 
     overrides = ["network=ring_lattice", "network.n=100", "steps=5", "figure=false"]
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -264,18 +264,18 @@ def test_a_run_of_a_changed_configuration_is_not_skipped(tmp_path):
 #: ``pasim`` whose every job is slow and writes one line to a shared log when it runs
 LOGGED_SLOW_JOBS = """
 import os, sys, time
-import sim.runner
-real = sim.runner.simulate
+import sim.runs.runner
+real = sim.runs.runner.simulate
 def simulate(config):
     line = f"{config['model']['threshold']} {os.getpid()}\\n"
     with open(os.environ["PASIM_TEST_LOG"], "a") as log:
         log.write(line)
     time.sleep(2)
     return real(config)
-sim.runner.simulate = simulate
-import sim.cli
+sim.runs.runner.simulate = simulate
+import sim.commands.cli
 sys.argv = ["pasim"] + sys.argv[1:]
-sim.cli.main()
+sim.commands.cli.main()
 """
 
 
@@ -342,12 +342,12 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
     merges them, giving the same numbers as running them all at once; fewer trims."""
     from hydra import compose, initialize_config_dir
 
-    import sim.runner
-    from sim.replicates import run_job
+    import sim.runs.runner
+    from sim.runs.replicates import run_job
 
     built = []
-    real = sim.runner.build_replicate_model
-    monkeypatch.setattr(sim.runner, "build_replicate_model",
+    real = sim.runs.runner.build_replicate_model
+    monkeypatch.setattr(sim.runs.runner, "build_replicate_model",
                         lambda cfg, net, seed, r: built.append(seed) or real(cfg, net, seed, r))
     overrides = [a for a in SWEEP if "," not in a and not a.startswith("replicates=")]
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -374,7 +374,7 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
 
 
 def test_figures_name_keys_in_words_with_units():
-    from sim.labels import label, run_title, short_label
+    from sim.runs.labels import label, run_title, short_label
 
     assert label("levers.convening.budget") == "Convening budget (£k/yr)"
     assert short_label("levers.convening.budget") == "Convening budget"
@@ -387,7 +387,7 @@ def test_figures_name_keys_in_words_with_units():
 
 
 def test_the_driver_diagram_warns_when_n_is_too_small():
-    from sim.sensitivity import small_sample_warning
+    from sim.analysis.sensitivity import small_sample_warning
 
     rows = [{"outcome": "final_adoption", "factor": "a", "S1": 0.2, "S1_conf": 0.05,
              "ST": 0.3, "ST_conf": 0.05}]
@@ -397,7 +397,7 @@ def test_the_driver_diagram_warns_when_n_is_too_small():
 
 
 def test_the_optimisation_figure_ranks_mixes_by_confirmed_mean():
-    from sim.optimise import MIX, SETTING_COLUMNS, optimisation_figure
+    from sim.analysis.optimise import MIX, SETTING_COLUMNS, optimisation_figure
 
     trials = pd.DataFrame({"trial": [0, 1, 2], "objective": [30.0, 20.0, 25.0]})
     best = pd.DataFrame([{"search_rank": rank, "trial": trial, "mean": mean, "ci95_low": mean - 1,

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
-from sim.studies import STUDIES
-from sim.validation import main
+from sim.analysis.studies import STUDIES
+from sim.analysis.validation import main
 
 ALPHA = 0.01
 
@@ -155,6 +155,6 @@ def test_a_named_size_is_checked_and_written_beside_the_default(tmp_path, capsys
     assert err.startswith("error: --size: centola_macy_2007 has sizes") and "\n" not in err
     assert not (tmp_path / "x").exists()
     assert STUDIES["centola_macy_2007"].sizes["k8"]["k"] == 8
-    from sim.validation import default_out
+    from sim.analysis.validation import default_out
 
     assert default_out("k8").name == "k8" and default_out("default").name == "validation"

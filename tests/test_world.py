@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from sim import AdoptionModel, InputError
-from sim.compare import compose
-from sim.config import validate
-from sim.mechanisms import QUINTILE, with_deprivation_quintile
+from sim.analysis.compare import compose
 from sim.networks import build_network
 from sim.networks.england_synthetic import england_synthetic as england
-from sim.world import build_model
+from sim.runs.config import validate
+from sim.world.build import build_model
+from sim.world.mechanisms import QUINTILE, with_deprivation_quintile
 
 SMALL_ENGLAND = ("network=england_synthetic", "network.pcns_per_system=10",
                  "network.community_groups_per_system=8",
@@ -43,7 +43,7 @@ def test_england_is_the_default_world_for_five_years_of_weeks() -> None:
 
 def test_pasim_england_writes_every_group_time_series_and_the_summary(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "network=england", "steps=4",
+    proc = subprocess.run([sys.executable, "-m", "sim.commands.cli", "network=england", "steps=4",
                            "levers.champions.per_system=1", f"hydra.run.dir={out}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -8,7 +8,7 @@ Three pages (a Solara multi-page app, ``sim.explore.app``):
   SolaraViz (a narrow bridge stops a threshold-2 practice, a wide one carries it).
 - **Sweep** (``sweep_page``): heatmaps, cost-effectiveness frontier and table of a sweep.
 
-Everything the pages compute goes through the project's own API (``sim.compare.compose``,
-``sim.runner``, ``sim.results``); nothing is written into the repository: runs go to
+Everything the pages compute goes through the project's own API (``sim.analysis.compare.compose``,
+``sim.runs.runner``, ``sim.runs.results``); nothing is written into the repository: runs go to
 ``results/explore/`` under the current directory, like every other command's output.
 """

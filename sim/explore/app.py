@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from solara.__main__ import main as solara_main
 
-    from sim.cli import _quiet_libraries
+    from sim.commands.cli import _quiet_libraries
 
     _quiet_libraries()
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "True")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.plots import band
+from sim.runs.plots import band
 
 #: baseline grey, scenario blue: the same colour for a side on every chart
 COLOURS = {"baseline": "#7f7f7f", "scenario": "#1f77b4"}

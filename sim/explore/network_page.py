@@ -1,7 +1,8 @@
 """The network page: the contagion made visible on a small network, in Mesa's SolaraViz.
 
 ``NetworkDemo`` is a ``mesa.Model`` around the project's own model: the config is composed
-by Hydra (``sim.compare.compose``) from the page's settings and built by ``sim.world``, so
+by Hydra (``sim.analysis.compare.compose``) from the page's settings and built by
+``sim.world.build``, so
 the drawing shows exactly what ``pasim network=clustered network.width=1 ...`` runs. Its
 agents (``AdoptionModel.agent_list``) are placed on a ``mesa.space.NetworkGrid`` for Mesa's
 space component; positions are computed once per network and reused on every redraw.
@@ -81,10 +82,10 @@ class NetworkDemo(mesa.Model):
                  rewiring: float = 0.0, path: str = "", seed: int = 1) -> None:
         seed = int(seed)
         super().__init__(seed=seed)
-        from sim.compare import compose
-        from sim.config import validate
-        from sim.runner import replicate_network
-        from sim.world import build_model
+        from sim.analysis.compare import compose
+        from sim.runs.config import validate
+        from sim.runs.runner import replicate_network
+        from sim.world.build import build_model
 
         self.config = validate(compose(None, demo_overrides(network, int(threshold),
                                                             int(width), rewiring, path)))

@@ -7,7 +7,7 @@ baseline is the same overrides minus the levers, composed with ``scenario=baseli
 same network, model, seed and replicates, hence the same random draws (common random
 numbers) up to where the levers change the world.
 
-Runs go through ``sim.runner.simulate_replicate`` one replicate at a time in a small pool of
+Runs go through ``sim.runs.runner.simulate_replicate`` one replicate at a time in a small pool of
 worker processes, so the first replicates can be shown while the rest run, and a run can be
 cancelled between replicates. Baselines are cached by configuration: a lever change re-runs
 only the scenario.
@@ -33,11 +33,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim import results as io
 from sim.errors import InputError
-from sim.levers import champions, convening, events, shared_goals
-from sim.levers import data as data_lever
-from sim.levers.plan import STEPS_PER_YEAR
+from sim.runs import results as io
+from sim.world.levers import champions, convening, events, shared_goals
+from sim.world.levers import data as data_lever
+from sim.world.levers.plan import STEPS_PER_YEAR
 
 BUILT_IN = ("baseline", "anhss_2021_22", "recommended")
 #: where the app's runs and saved scenarios go (relative to the current directory)
@@ -68,7 +68,7 @@ class Control:
 
 
 def _config_dir() -> Path:
-    from sim import config
+    from sim.runs import config
 
     return Path(config.CONFIG_DIR)
 
@@ -156,8 +156,8 @@ def compose_scenario(scenario: str, overrides: Sequence[str]) -> dict[str, Any]:
     Hydra finds a scenario only inside a ``scenario/`` folder of its search path, so a
     user's file is composed from a copy in a temporary one.
     """
-    from sim.compare import compose
-    from sim.config import validate
+    from sim.analysis.compare import compose
+    from sim.runs.config import validate
 
     if scenario in BUILT_IN:
         return validate(compose(scenario, list(overrides)))
@@ -202,7 +202,7 @@ def scenario_config(settings: Settings) -> dict[str, Any]:
     combination; the scalar lever settings are then set on a copy and validated, which is
     what a ``key=value`` override does, without paying a compose (~0.4 s) per slider move.
     """
-    from sim.config import validate
+    from sim.runs.config import validate
 
     config = copy.deepcopy(_composed(settings.scenario, (*settings.run_overrides(),
                                                          *_group_overrides(settings))))
@@ -272,7 +272,7 @@ def command_line(settings: Settings) -> str:
 def running_costs(annual: Mapping[str, float], steps: int | None) -> dict[str, float]:
     """What each lever's yearly running cost adds up to over the run, charged by the plan's
     own rule (``Plan.yearly_charges``) on a stand-in for the model, step by step."""
-    from sim.levers.plan import Plan
+    from sim.world.levers.plan import Plan
 
     ledger = SimpleNamespace(annual_costs={k: v for k, v in annual.items() if v > 0},
                              costs=dict.fromkeys(annual, 0.0))
@@ -293,7 +293,7 @@ def _convening_shape(s: Mapping[str, Any]) -> tuple[int, int]:
 
 def bridges_built(per_year: int, rounds: int, steps: int | None) -> int:
     """Bridges a convenor has built by the end of the run: a year's bridges are spread over
-    its ``rounds`` (as ``sim.levers.convening.Convenor`` does), so a part year builds part."""
+    its ``rounds`` (as ``sim.world.levers.convening.Convenor`` does), so a part year builds part."""
     steps = STEPS_PER_YEAR if steps is None else int(steps)
     full, weeks = divmod(steps, STEPS_PER_YEAR)
     return full * per_year + per_year * (weeks * rounds // STEPS_PER_YEAR) // rounds
@@ -347,7 +347,7 @@ def network_info(config: Mapping[str, Any]) -> NetworkInfo:
     """The ICSs, organisations and regions of the config's network, from one built copy."""
     import json
 
-    from sim.runner import replicate_network
+    from sim.runs.runner import replicate_network
 
     key = json.dumps(config["network"], sort_keys=True, default=str)
     if key not in _NETWORKS:
@@ -422,7 +422,7 @@ def save_scenario(settings: Settings, title: str, root: Path | None = None) -> P
 
 def _warm() -> int:
     """Run in each worker at start: the imports a replicate needs (a few seconds, paid once)."""
-    import sim.runner  # noqa: F401
+    import sim.runs.runner  # noqa: F401
 
     return os.getpid()
 
@@ -447,7 +447,7 @@ def pool() -> ProcessPoolExecutor:
 
 
 def _replicate(config: dict[str, Any], replicate: int):
-    from sim.runner import simulate_replicate
+    from sim.runs.runner import simulate_replicate
 
     return simulate_replicate(config, replicate)
 
@@ -478,7 +478,7 @@ _BASELINES: dict[str, dict[int, Future]] = {}
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:
-    from sim.runner import config_fingerprint
+    from sim.runs.runner import config_fingerprint
 
     return config_fingerprint({k: v for k, v in config.items() if k != "replicates"})
 
@@ -535,7 +535,7 @@ def write_runs(scenario_cfg: dict[str, Any], baseline_cfg: dict[str, Any], progr
                label: str) -> Path:
     """Both sides as CLI run directories (config, tables, figure, summary) under
     ``results/explore/<time>/``."""
-    from sim.runner import combine, config_fingerprint, write_result
+    from sim.runs.runner import combine, config_fingerprint, write_result
 
     out = OUTPUT_ROOT / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
     for name, cfg, reps in (("baseline", baseline_cfg, progress.baseline),
@@ -548,7 +548,7 @@ def write_runs(scenario_cfg: dict[str, Any], baseline_cfg: dict[str, Any], progr
 
 
 def summaries(progress: Progress, label: str = "scenario") -> pd.DataFrame:
-    """Paired replicates' summaries, baseline first (what ``sim.compare`` tables take)."""
+    """Paired replicates' summaries, baseline first (what ``sim.analysis.compare`` tables take)."""
     rows = []
     for name, side in (("baseline", progress.baseline), (label, progress.scenario)):
         rows += [{**side[r].summary, "scenario": name} for r in progress.paired]

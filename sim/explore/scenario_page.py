@@ -13,7 +13,7 @@ import pandas as pd
 import solara
 import solara.lab
 
-from sim.compare import comparison_table
+from sim.analysis.compare import comparison_table
 from sim.errors import InputError
 from sim.explore import charts
 from sim.explore import scenario as sc

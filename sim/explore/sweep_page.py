@@ -1,6 +1,6 @@
 """The sweep page: a sweep directory's heatmaps, cost-effectiveness frontier and runs table.
 
-The tables come from ``sim.results.load`` and the figures from ``sim.report``'s own
+The tables come from ``sim.runs.results.load`` and the figures from ``sim.analysis.report``'s own
 functions (the same heatmap and frontier ``pasim-report`` writes), drawn into a temporary
 folder, never into the sweep or the repository.
 """
@@ -17,14 +17,14 @@ import solara
 
 from sim.errors import InputError
 
-_DRAWING = threading.Lock()  # sim.report draws with pyplot, which is not thread-safe
+_DRAWING = threading.Lock()  # sim.analysis.report draws with pyplot, which is not thread-safe
 NONE = "(none)"
 
 
 def load_sweep(path: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Runs table, swept keys and metrics of a sweep directory (one-line error otherwise)."""
-    from sim.results import load
-    from sim.sweep import swept
+    from sim.runs.results import load
+    from sim.runs.sweep import swept
 
     folder = Path(path).expanduser()
     if not (folder / "runs.parquet").is_file() and not (folder / "multirun.yaml").is_file():
@@ -38,7 +38,7 @@ def load_sweep(path: str) -> tuple[pd.DataFrame, list[str], list[str]]:
 def heatmap_png(runs: pd.DataFrame, params: list[str], metric: str, x: str,
                 y: str | None) -> bytes:
     """``pasim-report``'s heatmap of ``metric`` over ``x`` (and ``y``), panels by the rest."""
-    from sim import report
+    from sim.analysis import report
 
     reduce = report.median_steps if metric in report.MILESTONES else report.mean_defined
     others = [p for p in params if p not in (x, y)]
@@ -49,7 +49,7 @@ def heatmap_png(runs: pd.DataFrame, params: list[str], metric: str, x: str,
 
 
 def frontier_png(runs: pd.DataFrame, params: list[str]) -> bytes:
-    from sim import report
+    from sim.analysis import report
 
     return _drawn(lambda path: report.frontier(report.settings_table(runs, params), params,
                                                path))

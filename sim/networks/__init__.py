@@ -24,8 +24,8 @@ from typing import Any
 
 import networkx as nx
 
+from sim.engine.network import Network
 from sim.errors import InputError
-from sim.network import Network
 from sim.networks.clustered import clustered
 from sim.networks.file import file
 from sim.networks.lattice import ring_lattice, small_world

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.network import Network
 from sim.errors import InputError, require
-from sim.network import Network
 from sim.networks._checks import choice, integer, rng
 from sim.networks.bridges import bridge
 

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sim.engine.network import Network
 from sim.errors import InputError, require
-from sim.network import Network
 from sim.networks import england_synthetic as synthetic
 from sim.networks.england_synthetic import icb_regions
 from sim.networks.england_tables import Tables, load

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.engine.network import Network
 from sim.errors import InputError, require
-from sim.network import Network
 
 #: Organisation kinds, in node order (national, regional, then per ICS in this order).
 ORG_KINDS = (

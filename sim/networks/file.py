@@ -2,7 +2,7 @@
 
 Real stakeholder lists are messy, so the loader checks everything and says exactly what is
 wrong (one ``InputError`` naming the field) rather than failing later inside the model.
-Repairs follow the same rule as ``Network.from_networkx`` (see ``sim.network``): a tie listed
+Repairs follow the same rule as ``Network.from_networkx`` (see ``sim.engine.network``): a tie listed
 more than once is merged (keeping its largest weight), a self-loop or a zero weight is
 dropped, each warned once. Nodes without ties are kept, with a warning: they are real
 stakeholders who simply never get exposure. docs/file_networks.md describes the format.
@@ -29,8 +29,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from sim.engine.network import Network, check_weights, warn_once, warn_repairs
 from sim.errors import InputError
-from sim.network import Network, check_weights, warn_once, warn_repairs
 from sim.networks._checks import choice, pair_key, unique_keys
 
 FORMATS = ("auto", "graphml", "csv")

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from sim.engine.network import Network, index_dtype
 from sim.errors import require
-from sim.network import Network, index_dtype
 from sim.networks._checks import (
     choice,
     first_of_each,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.network import Network
+from sim.engine.network import Network
 from sim.networks._checks import integer, number, rng, unique_keys
 
 

@@ -1,0 +1,412 @@
+"""One table per sweep: every run directory under a sweep, collated.
+
+A sweep directory (``results/sweeps/<name>``) holds one directory per job (one parameter set;
+all its replicates), named by the job's overrides. ``collate(sweep_dir)`` reads every job that
+finished (``summary.json``) or failed (``failed.json``) and writes, atomically:
+
+- ``runs.parquet``: one row per job x replicate. Columns: ``job`` (the job's directory,
+  relative to the sweep), one column per swept parameter (dotted config keys), ``replicate``,
+  ``seed``, ``status`` (``ok`` or ``failed``), ``error`` (the one-line error of a failed job),
+  then every summary metric (``steps_run``: the steps the model ran) and ``runtime_s``.
+- ``timeseries.parquet``: one row per job x replicate x step (``job``, the parameters,
+  ``replicate``, ``step``, adopted and aware counts and fractions, ties built, cost).
+- ``sweep.json``: the parameter and metric names and a signature of the run directories it
+  was made from, so that ``load`` knows whether the Parquet files are still current.
+
+Swept parameters are the keys of each job's overrides (``.hydra/overrides.yaml``) plus every
+config value that differs between jobs (so two sweeps into one directory still give every row
+its full parameter set). Job directories without either marker (still running, or killed)
+are not read: a half-written run is never collated as complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.errors import InputError
+from sim.runs import results as io
+
+RUNS = "runs.parquet"
+SERIES = "timeseries.parquet"
+MANIFEST = "sweep.json"
+
+#: override keys that never become parameter columns: they do not change the numbers
+IGNORED_KEYS = io.PRESENTATION_KEYS
+
+#: prefix of a parameter column whose key is also a results column (``config.seed``)
+CONFIG_PREFIX = "config."
+
+#: runs-table columns that depend on the machine, not on the model (differ between re-runs)
+RUNTIME_COLUMNS = ("runtime_s",)
+
+_ID_COLUMNS = ("job",)
+_ROW_COLUMNS = ("replicate", "seed", "status", "error")
+
+
+@dataclass
+class Job:
+    """One job directory of a sweep and what it recorded."""
+
+    path: Path
+    name: str  # relative to the sweep directory, "." for a single run
+    ok: bool
+    record: dict[str, Any]  # summary.json or failed.json
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.record.get("config") or {}
+
+
+# --------------------------------------------------------------------------------------
+# finding jobs
+
+
+def _markers(root: Path) -> dict[Path, Path]:
+    """Job directory -> its marker file (summary.json wins over a stale failed.json)."""
+    found: dict[Path, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "report"]
+        if io.SUMMARY in filenames:
+            found[Path(dirpath)] = Path(dirpath) / io.SUMMARY
+        elif io.FAILED in filenames:
+            found[Path(dirpath)] = Path(dirpath) / io.FAILED
+    return found
+
+
+def _signature(root: Path, markers: Mapping[Path, Path]) -> str:
+    """Changes whenever a run is added, removed, finished, failed or re-run."""
+    items = sorted((str(m.relative_to(root)), m.stat().st_mtime_ns) for m in markers.values())
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+
+
+def _overrides(job_dir: Path) -> list[str]:
+    path = job_dir / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return []
+    return [str(x) for x in OmegaConf.load(path)]
+
+
+def _parsed(key: str, text: str) -> Any:
+    """An override's value as Hydra reads it (``10`` -> 10, ``null`` -> None)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        return OverridesParser.create().parse_override(f"{key}={text}").value()
+    except Exception:  # not a plain value (a sweep, a function): keep the text
+        return text
+
+
+def find_jobs(root: Path | str) -> list[Job]:
+    """Every finished or failed job under ``root`` (``root`` itself if it is a run)."""
+    root = Path(root)
+    jobs = []
+    for job_dir, marker in sorted(_markers(root).items()):
+        record = json.loads(marker.read_text())
+        name = job_dir.relative_to(root).as_posix()
+        overrides = _overrides(job_dir) or list(record.get("overrides") or [])
+        jobs.append(Job(job_dir, name, marker.name == io.SUMMARY, record, overrides))
+    return jobs
+
+
+def incomplete_jobs(root: Path | str) -> list[Path]:
+    """Job directories that started but neither finished nor failed (running or killed)."""
+    root = Path(root)
+    done = set(_markers(root))
+    return sorted(p.parent for p in root.glob("**/.hydra") if p.parent not in done)
+
+
+# --------------------------------------------------------------------------------------
+# parameters
+
+
+def _override_pairs(overrides: Iterable[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for line in overrides:
+        if line.startswith("~") or "=" not in line:
+            continue
+        key, value = line.lstrip("+").split("=", 1)
+        if key.startswith("hydra.") or key.split("@")[0] in IGNORED_KEYS:
+            continue
+        pairs.append((key.split("@")[0], value))
+    return pairs
+
+
+def _lookup(config: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.replace("/", ".").split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(dotted)
+        node = node[part]
+    return node
+
+
+def _is_group(config: Mapping[str, Any], key: str) -> bool:
+    try:
+        return isinstance(_lookup(config, key), Mapping)
+    except KeyError:
+        return False
+
+
+def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _scalar(value: Any) -> Any:
+    """Lists and mappings become JSON text, so every parameter fits a Parquet column."""
+    if isinstance(value, list | tuple | Mapping):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def _parameter_values(jobs: list[Job]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The swept parameter names, in first-seen order, and each job's values of them."""
+    names: list[str] = []
+    per_job = [dict(_override_pairs(job.overrides)) for job in jobs]
+    for pairs in per_job:
+        names += [k for k in pairs if k not in names]
+    groups = {k.replace("/", ".") + "." for pairs, job in zip(per_job, jobs, strict=True)
+              for k in pairs if _is_group(job.config, k)}
+    flats = [_flatten({k: v for k, v in job.config.items() if k not in IGNORED_KEYS})
+             for job in jobs if job.config]
+    keys = sorted({k for flat in flats for k in flat})
+    differing = [k for k in keys  # a config group's option already names its values
+                 if len({json.dumps(_scalar(f.get(k)), default=str) for f in flats}) > 1
+                 and not any(k.startswith(g) for g in groups)]
+    names += [k for k in differing if k not in names]
+
+    values = []
+    for job, pairs in zip(jobs, per_job, strict=True):
+        row = {}
+        for key in names:
+            try:
+                value = _lookup(job.config, key)
+                value = pairs.get(key, value) if isinstance(value, Mapping) else value
+            except KeyError:  # not in this job's config (or it did not resolve)
+                value = _parsed(key, pairs[key]) if key in pairs else None
+            row[key] = _scalar(value)
+        values.append(row)
+    return names, values
+
+
+def _beyond_int64(value: Any) -> bool:
+    """An integer no Parquet integer column holds (a seed of 10^29): kept as text instead."""
+    return isinstance(value, int) and not -2**63 <= value < 2**63
+
+
+def _typed(column: pd.Series) -> pd.Series:
+    """One Parquet type per column: numbers, booleans, else text."""
+    present = column.dropna()
+    if present.map(lambda v: isinstance(v, bool | np.bool_)).all():
+        return column.astype("boolean")
+    if present.map(lambda v: isinstance(v, int | float | np.number)
+                   and not isinstance(v, bool) and not _beyond_int64(v)).all():
+        return pd.to_numeric(column)
+    return column.map(lambda v: None if v is None or v is pd.NA else str(v)).astype("string")
+
+
+# --------------------------------------------------------------------------------------
+# tables
+
+
+#: summary metrics renamed in the runs table, where the config key of the same name is a
+#: parameter (``steps`` swept; ``steps_run``: how many steps the model actually ran)
+METRIC_NAMES = {"steps": "steps_run"}
+
+
+def _job_rows(job: Job) -> list[dict[str, Any]]:
+    if job.ok:
+        return [{"status": "ok", "error": None,
+                 **{METRIC_NAMES.get(k, k): v for k, v in run.items()}}
+                for run in job.record.get("runs", [])]
+    replicates = job.config.get("replicates")
+    count = replicates if isinstance(replicates, int) and replicates >= 1 else 1
+    return [{"replicate": r if isinstance(replicates, int) else None, "seed": None,
+             "status": "failed", "error": job.record.get("error")} for r in range(count)]
+
+
+def _order(frame: pd.DataFrame, parameters: list[str], last: Iterable[str]) -> pd.DataFrame:
+    """A deterministic row order whatever the order jobs finished in."""
+    keys = [c for c in (*parameters, "job", *last) if c in frame]
+    return frame.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _parameter_table(jobs: list[Job], taken: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    """One row per job: ``job`` and its parameter values, one typed column each.
+
+    A swept top-level key named like a results column (``seed``, ``steps``) is prefixed
+    (``config.seed``), so that the run's own seed and step count keep their names.
+    """
+    keys, values = _parameter_values(jobs)
+    names = [f"{CONFIG_PREFIX}{k}" if k in taken else k for k in keys]
+    params = pd.DataFrame([[row[k] for k in keys] for row in values], columns=names)
+    params = params.apply(_typed) if names else params
+    params.insert(0, "job", pd.array([job.name for job in jobs], dtype="string"))
+    return params, names
+
+
+def _series_frames(jobs: list[Job]) -> list[pd.DataFrame]:
+    frames = []
+    for job in jobs:
+        path = job.path / io.TIMESERIES
+        if job.ok and path.is_file():
+            frame = pd.read_parquet(path)
+            frame.insert(0, "job", job.name)
+            frames.append(frame)
+    return frames
+
+
+def _taken(jobs: list[Job], rows: list[dict[str, Any]]) -> set[str]:
+    """Column names of the results: a swept key with one of these names is prefixed."""
+    first = next((job for job in jobs if job.ok and (job.path / io.TIMESERIES).is_file()), None)
+    series = _series_frames([first]) if first is not None else []
+    return {*_ROW_COLUMNS, *(k for row in rows for k in row),
+            *(c for frame in series for c in frame.columns)}
+
+
+def _tables(jobs: list[Job], series: bool = True
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str], list[str]]:
+    """The runs table and (``series``) the whole time-series table, in memory."""
+    rows = [{"job": job.name, **row} for job in jobs for row in _job_rows(job)]
+    frames = _series_frames(jobs) if series else []
+    params, parameters = _parameter_table(jobs, _taken(jobs, rows))
+
+    runs = pd.DataFrame(rows)
+    for column in ("replicate", "seed"):  # from the rows: seeds need all 64 bits, not floats
+        runs[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
+    for column in ("job", "status", "error"):
+        runs[column] = runs[column].astype("string")
+    measured = [c for c in runs.columns if c not in (*_ID_COLUMNS, *_ROW_COLUMNS)]
+    metrics = [c for c in measured if c not in RUNTIME_COLUMNS]
+    runs = params.merge(runs, on="job", how="right")
+    runs = runs[["job", *parameters, *_ROW_COLUMNS, *measured]]
+    for column in measured:  # a metric missing in every run (e.g. no deprivation) stays float
+        if runs[column].dtype == object:
+            runs[column] = pd.to_numeric(runs[column], errors="coerce")
+    runs = _order(runs, parameters, ["replicate"])
+
+    if not series:
+        return runs, None, parameters, metrics
+    if frames:
+        series = pd.concat(frames, ignore_index=True)
+        series["job"] = series["job"].astype("string")
+        series = _order(params.merge(series, on="job", how="right"), parameters,
+                        ["replicate", "step"])
+    else:
+        series = params.iloc[:0].assign(replicate=pd.Series(dtype="Int64"),
+                                        step=pd.Series(dtype="Int64"))
+    return runs, series, parameters, metrics
+
+
+def _annotate(runs: pd.DataFrame, series: pd.DataFrame, manifest: Mapping[str, Any]) -> None:
+    for frame in (runs, series):
+        frame.attrs["parameters"] = list(manifest["parameters"])
+        frame.attrs["metrics"] = list(manifest["metrics"])
+
+
+def _collate(root: Path, series: bool = True
+             ) -> tuple[io.SweepResults, dict[str, Any], list[Job]]:
+    markers = _markers(root)
+    if not markers:
+        raise InputError(f"path: no finished or failed runs under {root} (a run is finished "
+                         f"when its {io.SUMMARY} exists)")
+    signature = _signature(root, markers)
+    jobs = find_jobs(root)
+    runs, timeseries, parameters, metrics = _tables(jobs, series)
+    manifest = {
+        "parameters": parameters,
+        "metrics": metrics,
+        "jobs": len(jobs),
+        "ok": sum(job.ok for job in jobs),
+        "failed": sum(not job.ok for job in jobs),
+        "rows": len(runs),
+        "errors": sorted({str(e) for e in runs.loc[runs["status"] == "failed", "error"]}),
+        "signature": signature,
+    }
+    if timeseries is not None:
+        _annotate(runs, timeseries, manifest)
+    return io.SweepResults(runs, timeseries), manifest, jobs
+
+
+def _stream_series(root: Path, jobs: list[Job], parameters: list[str], runs: pd.DataFrame
+                   ) -> None:
+    """The time-series table written job by job (``sim.runs.results.stream_timeseries``)."""
+    rows = [{"job": job.name, **row} for job in jobs for row in _job_rows(job)]
+    params, _ = _parameter_table(jobs, _taken(jobs, rows))
+    params = _order(params, parameters, [])
+    paths = {job.name: job.path / io.TIMESERIES for job in jobs if job.ok}
+
+    def read(name: str) -> pd.DataFrame | None:
+        path = paths.get(name)
+        return pd.read_parquet(path) if path is not None and path.is_file() else None
+
+    rows = io.stream_timeseries(root / SERIES, params, read,
+                                lambda batch: _order(batch, parameters, ["replicate", "step"]))
+    if rows == 0:  # no job wrote a series: the eager (empty) table, with its columns
+        empty = params.iloc[:0].assign(replicate=pd.Series(dtype="Int64"),
+                                       step=pd.Series(dtype="Int64"))
+        io.write_table(root / SERIES, empty)
+
+
+def collate(sweep_dir: Path | str, tables: bool = True) -> io.SweepResults | None:
+    """Collate every run under ``sweep_dir`` and write the tables (atomically) beside them.
+
+    The time-series table is streamed to disk job by job, so memory does not grow with the
+    sweep's steps x runs; ``tables=False`` returns nothing instead of reading it back.
+    Idempotent: collating again after more runs finished rewrites the tables.
+    """
+    root = Path(sweep_dir)
+    (runs, _), manifest, jobs = _collate(root, series=False)
+    _stream_series(root, jobs, list(manifest["parameters"]), runs)
+    io.write_table(root / RUNS, runs)
+    io.write_json(root / MANIFEST, manifest)  # last: marks the tables as current
+    if not tables:
+        return None
+    series = pd.read_parquet(root / SERIES)
+    _annotate(runs, series, manifest)
+    return io.SweepResults(runs, series)
+
+
+def manifest(sweep_dir: Path | str) -> dict[str, Any]:
+    """The ``sweep.json`` written by the last ``collate``."""
+    return json.loads((Path(sweep_dir) / MANIFEST).read_text())
+
+
+def load_tables(path: Path | str) -> io.SweepResults:
+    """``sim.runs.results.load``: current collated tables if there are some, else collate in
+    memory (nothing is written)."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(f"path: no such directory: {root}")
+    saved = root / MANIFEST
+    if saved.is_file() and (root / RUNS).is_file() and (root / SERIES).is_file():
+        info = json.loads(saved.read_text())
+        markers = _markers(root)
+        if markers and info.get("signature") == _signature(root, markers):
+            tables = io.SweepResults(pd.read_parquet(root / RUNS), pd.read_parquet(root / SERIES))
+            _annotate(*tables, info)
+            return tables
+    return _collate(root)[0]
+
+
+def swept(runs: pd.DataFrame) -> list[str]:
+    """The parameters that take more than one value in ``runs`` (in column order)."""
+    names = runs.attrs.get("parameters") or []
+    return [name for name in names if name in runs and runs[name].nunique(dropna=False) > 1]
