@@ -523,9 +523,9 @@ COMMAND_CASES = [
     Case("compare-not-an-override", "--fast", args=("pasim-compare", "--fast")),
 ]
 
-COMMANDS = {"pasim-validate": "sim.analysis.validation", "pasim-optimise": "sim.analysis.optimise",
-            "pasim-sensitivity": "sim.analysis.sensitivity", "pasim-report": "sim.analysis.report",
-            "pasim-compare": "sim.analysis.compare"}
+COMMANDS = {"pasim-validate": "sim.commands.validate", "pasim-optimise": "sim.commands.optimise",
+            "pasim-sensitivity": "sim.commands.sensitivity", "pasim-report": "sim.commands.report",
+            "pasim-compare": "sim.commands.compare"}
 
 
 def _command_main(name: str) -> Any:

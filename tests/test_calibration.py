@@ -12,8 +12,9 @@ import scipy.sparse as sp
 
 pytest.importorskip("pyabc")
 
-from sim.analysis.calibration import cli, fit, spec  # noqa: E402
+from sim.analysis.calibration import fit, spec, workflow  # noqa: E402
 from sim.analysis.calibration.simulator import distance_weights, exposure_at_adoption  # noqa: E402
+from sim.commands import calibrate  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ SMALL = ["use=external,simple", "predictive_draws=20", "abc.population_size=20",
 def _fails(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["calibration=medical_innovation", f"out={out}", *argv])
+        calibrate.main(["calibration=medical_innovation", f"out={out}", *argv])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "\n" not in err, err
@@ -126,10 +127,10 @@ def test_observed_medical_innovation_matches_the_published_figures() -> None:
 
 def test_small_fit_writes_every_output_and_resumes(tmp_path) -> None:
     out = tmp_path / "mi"
-    cli.run("medical_innovation", [*SMALL, "abc.generations=1"], out, progress=False,
+    workflow.run("medical_innovation", [*SMALL, "abc.generations=1"], out, progress=False,
             echo=lambda *_: None)
     lines: list[str] = []
-    record = cli.run("medical_innovation", SMALL, out, progress=False, echo=lines.append)
+    record = workflow.run("medical_innovation", SMALL, out, progress=False, echo=lines.append)
     assert any("resuming" in line and "1 generation(s) done" in line for line in lines)
     assert record["generations"] == 2
     for name in ("posterior.parquet", "summary.json", "summary.md", "predictive.parquet",

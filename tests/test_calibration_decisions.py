@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from sim.analysis.calibration import decision
-from sim.runs import posterior
 from sim.analysis.sensitivity import compose_config
 from sim.errors import InputError
+from sim.runs import posterior
 from sim.runs.config import validate
 from sim.runs.runner import simulate
 from sim.world.external import ExternalSchedule

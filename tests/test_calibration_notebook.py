@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pyabc")
 from nbclient import NotebookClient  # noqa: E402
 
-from sim.analysis.calibration import cli  # noqa: E402
+from sim.analysis.calibration import workflow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def _with_parameters():
 
 def test_calibration_notebook_runs_on_a_small_result(tmp_path) -> None:
     out = tmp_path / "fit"
-    cli.run("medical_innovation", ["use=external,simple", "abc.population_size=20",
+    workflow.run("medical_innovation", ["use=external,simple", "abc.population_size=20",
                                    "abc.generations=1", "abc.cores=1", "predictive_draws=10"],
             out, progress=False, echo=lambda *_: None)
     notebook = nbformat.read(ROOT / "notebooks" / "calibration.ipynb", as_version=4)

@@ -289,11 +289,11 @@ def test_sweep_page_renders_heatmap_and_filters(small_sweep):
     (["replicates"], "replicates: arguments are key=value overrides"),
 ])
 def test_launcher_bad_input_is_one_line_and_status_2(argv, message, capsys, monkeypatch):
-    from sim.explore import app
+    from sim.commands import explore as explore_command
 
     monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)
     with pytest.raises(SystemExit) as exit_:
-        app.main(argv)
+        explore_command.main(argv)
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 2 and "\n" not in err and message in err
     monkeypatch.delenv(sc.OVERRIDES_ENV, raising=False)

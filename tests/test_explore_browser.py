@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("explore")
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.explore.app", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "sim.commands.explore", "--port", str(port),
                              "--host", "127.0.0.1", *SMALL, "replicates=2"],
                             cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,

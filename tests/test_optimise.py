@@ -9,13 +9,13 @@ import pytest
 from sim.analysis.optimise import (
     MIX,
     event_schedule,
-    main,
     mix_settings,
     optimise,
     planned_spend,
     shares,
 )
 from sim.analysis.sensitivity import compose_config
+from sim.commands.optimise import main
 
 GROUPS = 42  # ICSs in England
 STEPS = 104

@@ -12,6 +12,7 @@ from scipy import stats
 
 from sim.analysis import compare
 from sim.analysis.compare import compose
+from sim.commands import compare as compare_command
 from sim.errors import InputError
 from sim.networks.england_synthetic import england_synthetic as england
 from sim.runs.config import validate
@@ -123,11 +124,11 @@ def test_compare_writes_the_table_and_the_figure(tmp_path: Path) -> None:
 
 
 def test_compare_arguments() -> None:
-    scenarios, overrides, out = compare.parse_args(["scenario=a,b", "steps=3", "out=x"])
+    scenarios, overrides, out = compare_command.parse_args(["scenario=a,b", "steps=3", "out=x"])
     assert scenarios == ["a", "b"] and out == Path("x")
     assert overrides == ["steps=3", f"replicates={compare.DEFAULT_REPLICATES}"]
-    assert compare.parse_args([])[0] == list(compare.DEFAULT_SCENARIOS)
-    assert compare.parse_args(["replicates=2"])[1] == ["replicates=2"]
+    assert compare_command.parse_args([])[0] == list(compare.DEFAULT_SCENARIOS)
+    assert compare_command.parse_args(["replicates=2"])[1] == ["replicates=2"]
 
 
 def test_compare_rejects_bad_input_in_one_line_and_writes_nothing(
@@ -137,7 +138,7 @@ def test_compare_rejects_bad_input_in_one_line_and_writes_nothing(
                  ["levers.convening.budget=-5", f"out={out}"],
                  ["replicates"]):
         with pytest.raises(SystemExit) as exit_:
-            compare.main(argv)
+            compare_command.main(argv)
         assert exit_.value.code == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "\n" not in err, err

@@ -8,13 +8,13 @@ import pytest
 from sim.analysis.sensitivity import (
     FACTORS,
     Factor,
-    main,
     outcome_values,
     select_factors,
     sensitivity,
     with_defaults,
     with_values,
 )
+from sim.commands.sensitivity import main
 from sim.errors import InputError
 
 TINY_WORLD = ["network=clustered", "network.clusters=6", "network.size=8", "steps=30",

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.report import main as report_main
 from sim.analysis.report import median_steps, pareto_front
+from sim.commands.report import main as report_main
 from sim.runs import results
 from sim.runs.callbacks import PROGRESS_DIR
 from sim.runs.sweep import RUNTIME_COLUMNS, collate, incomplete_jobs, swept

@@ -14,7 +14,7 @@ import pytest
 from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
 from sim.analysis.studies import STUDIES
-from sim.analysis.validation import main
+from sim.commands.validate import main
 
 ALPHA = 0.01
 

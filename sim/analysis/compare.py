@@ -19,7 +19,6 @@ into ``results/compare/<time>/``, atomically and only after every run has finish
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -38,30 +37,6 @@ DEFAULT_REPLICATES = 10
 BAND = (0.1, 0.9)
 #: group attribute the figure's small panels show
 FIGURE_GROUPS = "sector"
-
-
-def parse_args(argv: Sequence[str]) -> tuple[list[str], list[str], Path | None]:
-    """Scenarios, shared overrides and the output folder from ``key=value`` arguments."""
-    scenarios: list[str] = list(DEFAULT_SCENARIOS)
-    overrides: list[str] = []
-    out: Path | None = None
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise InputError(f"{arg}: arguments are key=value overrides, e.g. "
-                             "scenario=baseline,recommended replicates=10")
-        if key == "scenario":
-            scenarios = [s.strip() for s in value.split(",") if s.strip()]
-            if not scenarios:
-                raise InputError("scenario: give one or more names, e.g. "
-                                 "scenario=baseline,recommended")
-        elif key == "out":
-            out = Path(value)
-        else:
-            overrides.append(arg)
-    if not any(o.split("=", 1)[0].lstrip("+") == "replicates" for o in overrides):
-        overrides.append(f"replicates={DEFAULT_REPLICATES}")
-    return scenarios, overrides, out
 
 
 def compose(scenario: str | None, overrides: Sequence[str]) -> dict:
@@ -215,34 +190,3 @@ def run(scenarios: Sequence[str], overrides: Sequence[str],
     echo(text)
     echo(f"written to {out}")
     return table, out
-
-
-#: flags that ask for the usage instead of a comparison
-HELP_FLAGS = ("-h", "--help")
-
-
-def usage() -> str:
-    """``pasim-compare --help``: the module's own description of the command."""
-    return "usage: pasim-compare [scenario=a,b,...] [out=DIR] [key=value ...]\n\n" + \
-        __doc__.split("\n", 1)[1].strip("\n") + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point ``pasim-compare``."""
-    from sim.commands.cli import _quiet_libraries
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if any(a in HELP_FLAGS for a in args):
-        print(usage(), end="")
-        return
-    _quiet_libraries()
-    try:
-        scenarios, overrides, out = parse_args(args)
-        run(scenarios, overrides, out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

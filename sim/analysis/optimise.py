@@ -1,6 +1,6 @@
 """The best mix of convening, shared goals, champions and events under a total budget (Optuna).
 
-    python -m sim.analysis.optimise [--trials 50] [--budget 500] [--replicates 3] [--objective O]
+    pasim-optimise [--trials 50] [--budget 500] [--replicates 3] [--objective O]
                            [--top 5] [--confirm 10] [--jobs J] [--out DIR] [overrides ...]
 
 A mix splits ``--budget`` (£k per year) between the four levers: Optuna's TPE sampler
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -48,8 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.sensitivity import OUTCOMES, compose_config, run_sample, with_defaults
-from sim.analysis.studies.common import add_run_options, map_tasks, save_figure
-from sim.commands.arguments import CommandParser, positive_int
+from sim.analysis.studies.common import map_tasks, save_figure
 from sim.errors import InputError
 from sim.runs.results import atomic_write, write_json
 from sim.world.levers.plan import STEPS_PER_YEAR
@@ -298,7 +296,6 @@ def _t_half_width(sd: float, n: int) -> float:
     return float(t.ppf(0.975, n - 1) * sd / math.sqrt(n))
 
 
-
 def _describe(settings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The settings a mix comes to, as flat ``setting_*`` columns."""
     values = (float(settings["convening"]["budget"]),
@@ -374,54 +371,3 @@ def _check_arguments(trials: int, budget: float, replicates: int, objective: str
         raise InputError(f"--confirm: must be >= 2 replicates to estimate spread (got {confirm})")
     if batch < 1:
         raise InputError(f"--batch: must be >= 1 (got {batch})")
-
-
-def _parser() -> CommandParser:
-    parser = CommandParser(
-        prog="pasim-optimise",
-        description="The best split of a yearly budget between convening, shared goals, "
-                    "champions and events (Optuna TPE), with its uncertainty.")
-    parser.add_argument("overrides", nargs="*",
-                        help="pasim config overrides (applied after "
-                             f"{' '.join(DEFAULT_OVERRIDES)}), e.g. steps=156")
-    parser.add_argument("--trials", type=positive_int, default=50,
-                        help="mixes tried (default 50)")
-    parser.add_argument("--budget", type=float, default=500.0,
-                        help="total budget, £k per year (default 500)")
-    parser.add_argument("--replicates", type=positive_int, default=3,
-                        help="replicates per trial (default 3)")
-    parser.add_argument("--objective", default="steps_to_50", choices=list(OUTCOMES),
-                        help="what to optimise (default steps_to_50, minimised)")
-    parser.add_argument("--top", type=positive_int, default=5,
-                        help="best mixes confirmed (default 5)")
-    parser.add_argument("--confirm", type=int, default=10,
-                        help="fresh replicates per confirmed mix (default 10)")
-    parser.add_argument("--batch", type=positive_int, default=2,
-                        help="trials proposed at once (default 2)")
-    add_run_options(parser, DEFAULT_OUT, seed_help="sampler and model base seed")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
-        return int(stop.code or 0)
-    try:
-        _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
-                                   replicates=args.replicates, objective=args.objective,
-                                   top=args.top, confirm=args.confirm, seed=args.seed,
-                                   jobs=args.jobs, batch=args.batch, out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    columns = ["search_rank", *(f"spend_{k}" for k in MIX), *SETTING_COLUMNS, "mean", "ci95_low",
-               "ci95_high", "mean_final_adoption", "mean_cost"]
-    print(f"best mixes by {args.objective} (confirmed with {args.confirm} fresh replicates):")
-    print(best[columns].round(3).to_string(index=False))
-    print(f"-> {folder}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

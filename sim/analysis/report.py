@@ -21,7 +21,6 @@ those parameters are pooled and the title says so).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +31,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.commands.arguments import CommandParser  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.runs.labels import label, short_label  # noqa: E402
 from sim.runs.plots import band  # noqa: E402
@@ -286,26 +284,3 @@ def report(sweep_dir: Path | str, x: str | None = None, y: str | None = None,
     written.append(frontier(table, params, out / "frontier.png"))
     written.append(atomic_write(out / "settings.csv", lambda p: table.to_csv(p, index=False)))
     return written
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = CommandParser(
-        prog="pasim-report",
-        description="Figures of a sweep: heatmaps over two levers, adoption curves with "
-                    "bands, and the cost-effectiveness frontier (into <sweep dir>/report/).")
-    parser.add_argument("sweep_dir", help="a sweep directory, e.g. results/sweeps/lever_grid")
-    parser.add_argument("--x", help="parameter across the heatmaps (default: first swept)")
-    parser.add_argument("--y", help="parameter down the heatmaps (default: second swept)")
-    parser.add_argument("--out", help="where to write (default: <sweep dir>/report)")
-    args = parser.parse_args(argv)
-    try:
-        paths = report(args.sweep_dir, x=args.x, y=args.y, out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    for path in paths:
-        print(path)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """Which levers and which uncertain mechanisms drive the outcomes? Sobol indices (SALib).
 
-    python -m sim.analysis.sensitivity [--n 64] [--replicates 2] [--jobs J] [--out DIR]
+    pasim-sensitivity [--n 64] [--replicates 2] [--jobs J] [--out DIR]
                               [--factors a,b,...] [overrides ...]
 
 The overrides are ``pasim``'s (``steps=156 mechanisms.coherence=0.7`` ...), applied after
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,8 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.studies.common import Row, add_run_options, map_tasks, save_figure
-from sim.commands.arguments import CommandParser, positive_int
+from sim.analysis.studies.common import Row, map_tasks, save_figure
 from sim.errors import InputError
 from sim.runs.config import with_values  # noqa: F401 (re-exported)
 from sim.runs.labels import label
@@ -381,50 +379,3 @@ def sensitivity(overrides: Sequence[str] = (), n: int = 64, replicates: int = 2,
         "samples": len(design), "factors": [dataclasses.asdict(f) for f in factors]})
     atomic_write(folder / "indices.csv", lambda p: indices.to_csv(p, index=False))
     return runs, indices, folder
-
-
-def _parser() -> CommandParser:
-    parser = CommandParser(
-        prog="pasim-sensitivity",
-        description="Sobol' sensitivity of steps to 50 %, final adoption, equity gap and cost "
-                    "per adopter to the levers and uncertain mechanisms.")
-    parser.add_argument("overrides", nargs="*",
-                        help="pasim config overrides, e.g. steps=104 mechanisms.coherence=0.7 "
-                             f"(applied after the defaults {' '.join(DEFAULT_OVERRIDES)})")
-    parser.add_argument("--n", type=positive_int, default=64,
-                        help="Sobol' base sample size, a power of two (runs: n x (factors+2))")
-    parser.add_argument("--replicates", type=positive_int, default=2,
-                        help="replicates per sample")
-    parser.add_argument("--factors", default=None,
-                        help="comma-separated factor keys to vary (default: all of FACTORS)")
-    add_run_options(parser, DEFAULT_OUT, seed_help="sampling and model base seed")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
-        return int(stop.code or 0)
-    try:
-        factors = select_factors(args.factors.split(",") if args.factors else None)
-        runs, indices, folder = sensitivity(args.overrides, n=args.n,
-                                            replicates=args.replicates, factors=factors,
-                                            seed=args.seed, jobs=args.jobs,
-                                            out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    shown = indices.pivot(index="label", columns="outcome", values="ST")
-    print(f"total-order Sobol' indices ({runs['sample'].nunique()} samples x "
-          f"{runs['replicate'].nunique()} replicates):")
-    print(shown.round(3).to_string())
-    warning = small_sample_warning(indices)
-    if warning:
-        print(warning, file=sys.stderr)
-    print(f"-> {folder}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,7 +10,10 @@ value types say what is allowed (``positive_int``: "an integer >= 1").
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import re
+from pathlib import Path
 from typing import NoReturn
 
 
@@ -44,3 +47,19 @@ positive_int = _integer(1)
 
 #: an argparse type: an integer >= 0 (seeds)
 non_negative_int = _integer(0)
+
+
+def add_run_options(parser: argparse.ArgumentParser, default_out: Path | str,
+                    seed_help: str) -> None:
+    """``--jobs``, ``--seed`` and ``--out``: the options every research command shares."""
+    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--seed", type=non_negative_int, default=1, help=seed_help)
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default {default_out}/<time>)")
+
+
+def quiet_libraries() -> None:
+    """Hydra logs at INFO; keep per-step library chatter (Mesa, matplotlib) out of job logs."""
+    for name in ("MESA", "mesa", "matplotlib", "PIL", "numba", "asyncio"):
+        logging.getLogger(name).setLevel(logging.WARNING)

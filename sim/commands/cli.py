@@ -21,6 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim.commands.arguments import quiet_libraries
 from sim.errors import InputError
 from sim.runs import results
 from sim.runs.callbacks import RAN_ELSEWHERE
@@ -35,13 +36,6 @@ log = logging.getLogger("pasim")
 warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema")
 
 register_resolvers()  # configs/config.yaml names its results folders through sim.runs.paths
-
-
-
-def _quiet_libraries() -> None:
-    """Hydra logs at INFO; keep per-step library chatter (Mesa, matplotlib) out of job logs."""
-    for name in ("MESA", "mesa", "matplotlib", "PIL", "numba", "asyncio"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _discard(out_dir: Path) -> None:
@@ -86,7 +80,7 @@ def _claim(out_dir: Path, in_sweep: bool) -> tuple[JobClaim, bool]:
 def _app(cfg: DictConfig) -> float | str | None:
     from sim.runs.replicates import run_job  # extends a finished job's replicates
 
-    _quiet_libraries()
+    quiet_libraries()
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN

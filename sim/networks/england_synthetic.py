@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -181,7 +182,7 @@ def england_synthetic(
     national and regional nodes get -1. ``organisation`` is the organisation's node index for a
     leader, -1 for an organisation. All draws come from ``numpy.random.default_rng(seed)``.
     """
-    params = dict(
+    counts = dict(
         nhs_trusts_per_system=nhs_trusts_per_system,
         pcns_per_system=pcns_per_system,
         local_authorities_per_system=local_authorities_per_system,
@@ -190,113 +191,180 @@ def england_synthetic(
         community_groups_per_system=community_groups_per_system,
         universities_per_system=universities_per_system,
     )
+    probabilities = dict(
+        p_within_sector=p_within_sector, p_cross_sector=p_cross_sector,
+        p_leader_within=p_leader_within, p_leader_cross=p_leader_cross,
+        p_vertical=p_vertical, p_leader_vertical=p_leader_vertical,
+    )
+    positives = dict(
+        key_player_influence=key_player_influence, leader_influence=leader_influence,
+        organisation_influence=organisation_influence, tie_weight=tie_weight,
+        membership_weight=membership_weight, colleague_weight=colleague_weight,
+        deprivation_alpha=deprivation_alpha, deprivation_beta=deprivation_beta,
+    )
     _check_seed(seed)
-    for name, value in params.items():
+    for name, value in counts.items():
         _check_real(name, value, "a number >= 0", lambda x: x >= 0)
     _check_int("national_academia", national_academia)
     roles = _resolve_leaders(leaders)
     keys = _resolve_key_players(key_players)
-    for name, value in (
-        ("p_within_sector", p_within_sector),
-        ("p_cross_sector", p_cross_sector),
-        ("p_leader_within", p_leader_within),
-        ("p_leader_cross", p_leader_cross),
-        ("p_vertical", p_vertical),
-        ("p_leader_vertical", p_leader_vertical),
-    ):
+    for name, value in probabilities.items():
         _check_real(name, value, "a probability in [0, 1]", lambda x: 0 <= x <= 1)
-    for name, value in (
-        ("key_player_influence", key_player_influence),
-        ("leader_influence", leader_influence),
-        ("organisation_influence", organisation_influence),
-        ("tie_weight", tie_weight),
-        ("membership_weight", membership_weight),
-        ("colleague_weight", colleague_weight),
-        ("deprivation_alpha", deprivation_alpha),
-        ("deprivation_beta", deprivation_beta),
-    ):
+    for name, value in positives.items():
         _check_real(name, value, "a number > 0", lambda x: x > 0)
     _check_real("deprivation_spread", deprivation_spread, "a number >= 0", lambda x: x >= 0)
 
     rng = np.random.default_rng(seed)
+    orgs = _organisations(rng, counts, national_academia, deprivation_alpha, deprivation_beta,
+                          deprivation_spread)
+    lead = _leaders(orgs, roles, keys)
+    ties = _Ties()
+    _ties_inside_ics(rng, ties, orgs, lead, probabilities, tie_weight, membership_weight,
+                     colleague_weight)
+    _vertical_ties(rng, ties, orgs, lead, p_vertical, p_leader_vertical, tie_weight)
+    nodes = _node_table(orgs, lead, organisation_influence, key_player_influence,
+                        leader_influence)
+    params = {**{k: float(v) for k, v in counts.items()},
+              "national_academia": int(national_academia), "leaders": roles,
+              "key_players": sorted(keys),
+              **{k: float(v) for k, v in positives.items() if "influence" in k},
+              **{k: float(v) for k, v in probabilities.items()},
+              **{k: float(v) for k, v in positives.items() if "weight" in k},
+              "deprivation_alpha": float(deprivation_alpha),
+              "deprivation_beta": float(deprivation_beta),
+              "deprivation_spread": float(deprivation_spread)}
+    meta: dict[str, Any] = {
+        "generator": "england_synthetic", "seed": seed, "n_systems": orgs.n_sys,
+        "n_regions": orgs.n_reg, "n_clusters": orgs.n_clusters,
+        "n_organisations": int(orgs.n), "n_leaders": int(lead.n),
+        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
+        "synthetic": SYNTHETIC_NOTE, "params": params,
+    }
+    return Network.from_edges(orgs.n + lead.n, *ties.arrays(), nodes=nodes,
+                              name="england_synthetic", meta=meta)
+
+
+# ------------------------------------------------------------------------------------------
+# the organisations, their leaders and their ties (one function each; draws in a fixed order)
+
+
+@dataclass
+class _Organisations:
+    """Organisations in node order (national, regional, local), one array entry each."""
+
+    kind: np.ndarray      # code into ORG_KINDS
+    sector: np.ndarray    # code into SECTORS
+    scope: np.ndarray     # ICS index; n_sys for national bodies; n_sys + 1 + r for region r
+    level: np.ndarray     # 0 national, 1 regional, 2 system, 3 local
+    region: np.ndarray
+    system: np.ndarray
+    deprivation: np.ndarray
+    group: np.ndarray     # scope x sector group (sampling "inside a sector")
+    cluster: np.ndarray   # the group for system/local organisations, -1 otherwise
+    labels: list[str]
+    n_clusters: int
+    n_nat: int
+    n_reg: int
+    n_sys: int
+    region_of_sys: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.kind.size)
+
+
+def _organisations(rng: np.random.Generator, counts: Mapping[str, float],
+                   national_academia: int, deprivation_alpha: float,
+                   deprivation_beta: float, deprivation_spread: float) -> _Organisations:
+    """National bodies, the 7 regions, and each ICS's organisations with its deprivation."""
     icbs = icb_regions()
     systems = icbs["icb_name"].to_numpy(dtype=object)
     regions = pd.unique(icbs["region"]).astype(object)
     n_sys, n_reg = len(systems), len(regions)
     region_of_sys = pd.Index(regions).get_indexer(icbs["region"])
 
-    # ---- organisations per ICS ----------------------------------------------------------
     sys_dep = rng.beta(deprivation_alpha, deprivation_beta, size=n_sys)
     local_kinds = tuple(LOCAL_KIND_SECTOR)
-    means = {
-        "icb": 1.0,
-        "nhs_trust": nhs_trusts_per_system,
-        "pcn": pcns_per_system,
-        "local_authority": local_authorities_per_system,
-        "active_partnership": 1.0,
-        "leisure_provider": leisure_providers_per_system,
-        "vcs_organisation": vcs_organisations_per_system,
-        "community_group": community_groups_per_system,
-        "academia": universities_per_system,
-    }
-    counts = np.column_stack([_spread(rng, float(means[k]), n_sys) for k in local_kinds])
-    flat = counts.ravel()  # ICS-major, kind-minor
+    means = {"icb": 1.0, "nhs_trust": counts["nhs_trusts_per_system"],
+             "pcn": counts["pcns_per_system"],
+             "local_authority": counts["local_authorities_per_system"],
+             "active_partnership": 1.0,
+             "leisure_provider": counts["leisure_providers_per_system"],
+             "vcs_organisation": counts["vcs_organisations_per_system"],
+             "community_group": counts["community_groups_per_system"],
+             "academia": counts["universities_per_system"]}
+    per_ics = np.column_stack([_spread(rng, float(means[k]), n_sys) for k in local_kinds])
+    flat = per_ics.ravel()  # ICS-major, kind-minor
     loc_kind = np.repeat(np.tile(np.arange(len(local_kinds)), n_sys), flat)
     loc_sys = np.repeat(np.repeat(np.arange(n_sys), len(local_kinds)), flat)
     loc_idx = np.arange(flat.sum()) - np.repeat(np.cumsum(flat) - flat, flat)
-    n_local = loc_kind.size
 
-    # ---- all organisations: national, regional, local -----------------------------------
     n_nat = len(NATIONAL_BODIES) + national_academia
     kind_code = {k: i for i, k in enumerate(ORG_KINDS)}
     sector_code = {s: i for i, s in enumerate(SECTORS)}
     local_kind_codes = np.array([kind_code[k] for k in local_kinds])
     local_sector_codes = np.array([sector_code[LOCAL_KIND_SECTOR[k]] for k in local_kinds])
-
-    org_kind = np.concatenate([
+    kind = np.concatenate([
         [kind_code["national_body"]] * len(NATIONAL_BODIES),
         [kind_code["academia"]] * national_academia,
-        [kind_code["nhs_region"]] * n_reg,
-        local_kind_codes[loc_kind],
-    ]).astype(np.int64)
-    org_sector = np.concatenate([
+        [kind_code["nhs_region"]] * n_reg, local_kind_codes[loc_kind]]).astype(np.int64)
+    sector = np.concatenate([
         [sector_code[s] for _, _, s in NATIONAL_BODIES],
         [sector_code["academia"]] * national_academia,
-        [sector_code["health"]] * n_reg,
-        local_sector_codes[loc_kind],
-    ]).astype(np.int64)
-    # scope: ICS index for local/system nodes, n_sys for national, n_sys + 1 + r for regions
-    org_scope = np.concatenate([
-        np.full(n_nat, n_sys), n_sys + 1 + np.arange(n_reg), loc_sys
-    ]).astype(np.int64)
-    level_names = np.array(["national", "regional", "system", "local"], dtype=object)
+        [sector_code["health"]] * n_reg, local_sector_codes[loc_kind]]).astype(np.int64)
+    scope = np.concatenate([np.full(n_nat, n_sys), n_sys + 1 + np.arange(n_reg),
+                            loc_sys]).astype(np.int64)
     system_level = np.array([k in SYSTEM_LEVEL_KINDS for k in local_kinds])
-    org_level = np.concatenate([
-        np.zeros(n_nat, np.int64), np.ones(n_reg, np.int64),
-        np.where(system_level[loc_kind], 2, 3),
-    ]).astype(np.int64)
-    org_region = np.concatenate([
-        np.full(n_nat, "", dtype=object), regions, regions[region_of_sys[loc_sys]]
-    ])
-    org_system = np.concatenate([
-        np.full(n_nat, "", dtype=object), np.full(n_reg, "", dtype=object), systems[loc_sys]
-    ])
+    level = np.concatenate([np.zeros(n_nat, np.int64), np.ones(n_reg, np.int64),
+                            np.where(system_level[loc_kind], 2, 3)]).astype(np.int64)
     reg_dep = np.array([sys_dep[region_of_sys == r].mean() for r in range(n_reg)])
-    loc_dep = np.clip(sys_dep[loc_sys] + rng.normal(0.0, deprivation_spread, n_local), 0, 1)
-    org_dep = np.concatenate([np.full(n_nat, sys_dep.mean()), reg_dep, loc_dep])
-    n_org = org_kind.size
+    loc_dep = np.clip(sys_dep[loc_sys] + rng.normal(0.0, deprivation_spread, loc_kind.size),
+                      0, 1)
+    group_key = scope * len(SECTORS) + sector
+    _, group = np.unique(group_key, return_inverse=True)
+    return _Organisations(
+        kind=kind, sector=sector, scope=scope, level=level,
+        region=np.concatenate([np.full(n_nat, "", dtype=object), regions,
+                               regions[region_of_sys[loc_sys]]]),
+        system=np.concatenate([np.full(n_nat, "", dtype=object),
+                               np.full(n_reg, "", dtype=object), systems[loc_sys]]),
+        deprivation=np.concatenate([np.full(n_nat, sys_dep.mean()), reg_dep, loc_dep]),
+        group=group, cluster=np.where(scope < n_sys, group, -1),
+        labels=_org_labels(national_academia, regions, [local_kinds[k] for k in loc_kind],
+                           systems[loc_sys], loc_idx),
+        n_clusters=int(np.unique(group_key[scope < n_sys]).size),  # local keys sort first
+        n_nat=n_nat, n_reg=n_reg, n_sys=n_sys, region_of_sys=region_of_sys)
 
-    # grouping for "inside a sector" sampling; clusters are the local/system part of it
-    group_key = org_scope * len(SECTORS) + org_sector
-    _, org_group = np.unique(group_key, return_inverse=True)
-    n_clusters = int(np.unique(group_key[org_scope < n_sys]).size)  # local keys sort first
-    org_cluster = np.where(org_scope < n_sys, org_group, -1)
 
-    org_labels = _org_labels(
-        national_academia, regions, [local_kinds[k] for k in loc_kind], systems[loc_sys], loc_idx
-    )
+@dataclass
+class _Leaders:
+    """Leaders in node order (after every organisation), grouped by organisation."""
 
-    # ---- leaders --------------------------------------------------------------------------
+    org: np.ndarray        # the organisation's node index
+    role: np.ndarray       # code into role_names
+    key: np.ndarray        # a key player?
+    start: np.ndarray      # per organisation: offset of its first leader
+    per_kind: np.ndarray   # leaders per organisation of each kind
+    role_names: list[str]
+    labels: list[str]
+    nodes: np.ndarray      # node indices
+
+    @property
+    def n(self) -> int:
+        return int(self.org.size)
+
+    def of(self, org_nodes: np.ndarray, role: str | None = None) -> np.ndarray:
+        """The leaders of these organisations (in this role)."""
+        mask = np.isin(self.org, org_nodes)
+        if role is not None:
+            code = self.role_names.index(role) if role in self.role_names else -2
+            mask &= self.role == code
+        return self.nodes[mask]
+
+
+def _leaders(orgs: _Organisations, roles: Mapping[str, Mapping[str, int]],
+             keys: set[tuple[str, str]]) -> _Leaders:
+    """``roles[kind] = {role: count}`` leaders for each organisation of that kind."""
     max_roles = max((sum(r.values()) for r in roles.values()), default=0)
     per_kind = np.array([sum(roles[k].values()) for k in ORG_KINDS], dtype=np.int64)
     role_names = sorted({role for r in roles.values() for role in r})
@@ -311,161 +379,130 @@ def england_synthetic(
             rank_table[k, pos : pos + count] = np.arange(count)
             key_table[k, pos : pos + count] = (kind, role) in keys
             pos += count
-    n_lead_org = per_kind[org_kind]
-    lead_org = np.repeat(np.arange(n_org), n_lead_org)
-    lead_start = np.cumsum(n_lead_org) - n_lead_org  # offset of each org's first leader
-    lead_pos = np.arange(lead_org.size) - np.repeat(lead_start, n_lead_org)
-    lead_kind = org_kind[lead_org]
-    lead_role = role_table[lead_kind, lead_pos]
-    lead_key = key_table[lead_kind, lead_pos]
-    n_lead = lead_org.size
-    n = n_org + n_lead
-    lead_nodes = n_org + np.arange(n_lead)
-    lead_labels = [
-        f"leader:{org_labels[o]}:{role_names[r]}:{i}"
-        for o, r, i in zip(
-            lead_org.tolist(), lead_role.tolist(), rank_table[lead_kind, lead_pos].tolist(),
-            strict=True,
-        )
-    ]
+    n_lead_org = per_kind[orgs.kind]
+    org = np.repeat(np.arange(orgs.n), n_lead_org)
+    start = np.cumsum(n_lead_org) - n_lead_org
+    pos = np.arange(org.size) - np.repeat(start, n_lead_org)
+    kind = orgs.kind[org]
+    role = role_table[kind, pos]
+    labels = [f"leader:{orgs.labels[o]}:{role_names[r]}:{i}" for o, r, i in zip(
+        org.tolist(), role.tolist(), rank_table[kind, pos].tolist(), strict=True)]
+    return _Leaders(org=org, role=role, key=key_table[kind, pos], start=start,
+                    per_kind=per_kind, role_names=role_names, labels=labels,
+                    nodes=orgs.n + np.arange(org.size))
 
-    # ---- ties -----------------------------------------------------------------------------
-    us: list[np.ndarray] = []
-    vs: list[np.ndarray] = []
-    ws: list[np.ndarray] = []
 
-    def add(u: np.ndarray, v: np.ndarray, w: float) -> None:
-        us.append(np.asarray(u, np.int64))
-        vs.append(np.asarray(v, np.int64))
-        ws.append(np.full(len(u), float(w)))
+class _Ties:
+    """Ties collected as (u, v, weight) arrays, concatenated once at the end."""
 
-    orgs = np.arange(n_org)
-    is_local = org_scope < n_sys
-    # inside an ICS x sector cluster (and inside a national sector)
-    u, v = _pairs_within_groups(rng, orgs, org_group, p_within_sector)
-    add(u, v, tie_weight)
-    # across sectors inside an ICS
-    u, v = _pairs_within_groups(rng, orgs[is_local], org_scope[is_local], p_cross_sector)
-    cross = org_sector[u] != org_sector[v]
-    add(u[cross], v[cross], tie_weight)
+    def __init__(self) -> None:
+        self.us: list[np.ndarray] = []
+        self.vs: list[np.ndarray] = []
+        self.ws: list[np.ndarray] = []
 
-    # membership and colleagues
-    add(lead_org, lead_nodes, membership_weight)
+    def add(self, u: np.ndarray, v: np.ndarray, w: float) -> None:
+        self.us.append(np.asarray(u, np.int64))
+        self.vs.append(np.asarray(v, np.int64))
+        self.ws.append(np.full(len(u), float(w)))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return np.concatenate(self.us), np.concatenate(self.vs), np.concatenate(self.ws)
+
+
+def _ties_inside_ics(rng: np.random.Generator, ties: _Ties, orgs: _Organisations,
+                     lead: _Leaders, p: Mapping[str, float], tie_weight: float,
+                     membership_weight: float, colleague_weight: float) -> None:
+    """Dense inside an ICS x sector cluster, sparse across sectors; leaders to their
+    organisation and colleagues."""
+    all_orgs = np.arange(orgs.n)
+    is_local = orgs.scope < orgs.n_sys
+    u, v = _pairs_within_groups(rng, all_orgs, orgs.group, p["p_within_sector"])
+    ties.add(u, v, tie_weight)
+    u, v = _pairs_within_groups(rng, all_orgs[is_local], orgs.scope[is_local],
+                                p["p_cross_sector"])
+    cross = orgs.sector[u] != orgs.sector[v]
+    ties.add(u[cross], v[cross], tie_weight)
+
+    ties.add(lead.org, lead.nodes, membership_weight)
     for k in range(len(ORG_KINDS)):
-        m = int(per_kind[k])
+        m = int(lead.per_kind[k])
         if m < 2:
             continue
-        starts = n_org + lead_start[org_kind == k]
+        starts = orgs.n + lead.start[orgs.kind == k]
         a, b = np.triu_indices(m, k=1)
-        add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(), colleague_weight)
-    # leaders of different organisations inside a cluster / across sectors in an ICS
-    lead_group = org_group[lead_org]
-    u, v = _pairs_within_groups(rng, lead_nodes, lead_group, p_leader_within)
-    other = lead_org[u - n_org] != lead_org[v - n_org]
-    add(u[other], v[other], 1.0)
-    lead_local = is_local[lead_org]
-    u, v = _pairs_within_groups(
-        rng, lead_nodes[lead_local], org_scope[lead_org[lead_local]], p_leader_cross
-    )
-    cross = org_sector[lead_org[u - n_org]] != org_sector[lead_org[v - n_org]]
-    add(u[cross], v[cross], 1.0)
+        ties.add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(), colleague_weight)
+    u, v = _pairs_within_groups(rng, lead.nodes, orgs.group[lead.org], p["p_leader_within"])
+    other = lead.org[u - orgs.n] != lead.org[v - orgs.n]
+    ties.add(u[other], v[other], 1.0)
+    lead_local = is_local[lead.org]
+    u, v = _pairs_within_groups(rng, lead.nodes[lead_local], orgs.scope[lead.org[lead_local]],
+                                p["p_leader_cross"])
+    cross = orgs.sector[lead.org[u - orgs.n]] != orgs.sector[lead.org[v - orgs.n]]
+    ties.add(u[cross], v[cross], 1.0)
 
-    # vertical ties between organisations
+
+def _vertical_ties(rng: np.random.Generator, ties: _Ties, orgs: _Organisations,
+                   lead: _Leaders, p_vertical: float, p_leader_vertical: float,
+                   tie_weight: float) -> None:
+    """Between levels: ICB-region-NHS England, Active Partnership-Sport England, local
+    authority-OHID, academia; and between their leaders."""
+    kind_code = {k: i for i, k in enumerate(ORG_KINDS)}
     nhse, ohid, sport = 0, 1, 2
+    n_nat, n_reg = orgs.n_nat, orgs.n_reg
     nat_academia = np.arange(len(NATIONAL_BODIES), n_nat)
     region_nodes = n_nat + np.arange(n_reg)
     bodies = np.arange(len(NATIONAL_BODIES))
     a, b = np.triu_indices(len(bodies), k=1)
-    add(bodies[a], bodies[b], tie_weight)
-    icb_nodes = np.flatnonzero(org_kind == kind_code["icb"])
-    add(icb_nodes, region_nodes[region_of_sys[org_scope[icb_nodes]]], tie_weight)
-    add(region_nodes, np.full(n_reg, nhse), tie_weight)
-    ap_nodes = np.flatnonzero(org_kind == kind_code["active_partnership"])
-    add(ap_nodes, np.full(ap_nodes.size, sport), tie_weight)
-    la_nodes = np.flatnonzero(org_kind == kind_code["local_authority"])
-    add(*_pairs_between(rng, la_nodes, np.array([ohid]), p_vertical), tie_weight)
-    add(*_pairs_between(rng, nat_academia, bodies, p_vertical), tie_weight)
-    universities = np.flatnonzero(is_local & (org_kind == kind_code["academia"]))
-    add(*_pairs_between(rng, universities, nat_academia, p_vertical), tie_weight)
+    ties.add(bodies[a], bodies[b], tie_weight)
+    icb_nodes = np.flatnonzero(orgs.kind == kind_code["icb"])
+    ties.add(icb_nodes, region_nodes[orgs.region_of_sys[orgs.scope[icb_nodes]]], tie_weight)
+    ties.add(region_nodes, np.full(n_reg, nhse), tie_weight)
+    ap_nodes = np.flatnonzero(orgs.kind == kind_code["active_partnership"])
+    ties.add(ap_nodes, np.full(ap_nodes.size, sport), tie_weight)
+    la_nodes = np.flatnonzero(orgs.kind == kind_code["local_authority"])
+    ties.add(*_pairs_between(rng, la_nodes, np.array([ohid]), p_vertical), tie_weight)
+    ties.add(*_pairs_between(rng, nat_academia, bodies, p_vertical), tie_weight)
+    universities = np.flatnonzero((orgs.scope < orgs.n_sys)
+                                  & (orgs.kind == kind_code["academia"]))
+    ties.add(*_pairs_between(rng, universities, nat_academia, p_vertical), tie_weight)
 
-    # vertical ties between leaders
-    def leaders_of(org_nodes: np.ndarray, role: str | None = None) -> np.ndarray:
-        mask = np.isin(lead_org, org_nodes)
-        if role is not None:
-            mask &= lead_role == role_code.get(role, -2)
-        return lead_nodes[mask]
+    icb_board = lead.of(icb_nodes, "board_member")
+    region_leaders = lead.of(region_nodes)
+    ties.add(*_pairs_between(
+        rng, icb_board, region_leaders, p_leader_vertical,
+        group_a=orgs.region_of_sys[orgs.scope[lead.org[icb_board - orgs.n]]],
+        group_b=lead.org[region_leaders - orgs.n] - n_nat), 1.0)
+    nhse_leaders = lead.of(np.array([nhse]))
+    ties.add(*_pairs_between(rng, region_leaders, nhse_leaders, p_leader_vertical), 1.0)
+    sport_leaders = lead.of(np.array([sport]))
+    ties.add(*_pairs_between(rng, lead.of(ap_nodes), sport_leaders, p_leader_vertical), 1.0)
+    dph = lead.of(la_nodes, "director_of_public_health")
+    ties.add(*_pairs_between(rng, dph, lead.of(np.array([ohid])), p_leader_vertical), 1.0)
 
-    icb_board = leaders_of(icb_nodes, "board_member")
-    region_leaders = leaders_of(region_nodes)
-    add(
-        *_pairs_between(
-            rng, icb_board, region_leaders, p_leader_vertical,
-            group_a=region_of_sys[org_scope[lead_org[icb_board - n_org]]],
-            group_b=lead_org[region_leaders - n_org] - n_nat,
-        ),
-        1.0,
-    )
-    nhse_leaders = leaders_of(np.array([nhse]))
-    add(*_pairs_between(rng, region_leaders, nhse_leaders, p_leader_vertical), 1.0)
-    sport_leaders = leaders_of(np.array([sport]))
-    add(*_pairs_between(rng, leaders_of(ap_nodes), sport_leaders, p_leader_vertical), 1.0)
-    dph = leaders_of(la_nodes, "director_of_public_health")
-    add(*_pairs_between(rng, dph, leaders_of(np.array([ohid])), p_leader_vertical), 1.0)
 
-    # ---- node table ------------------------------------------------------------------------
+def _node_table(orgs: _Organisations, lead: _Leaders, organisation_influence: float,
+                key_player_influence: float, leader_influence: float) -> pd.DataFrame:
+    """One row per node; a leader inherits its organisation's sector, level, place."""
     kind_names = np.array(ORG_KINDS, dtype=object)
     sector_names = np.array(SECTORS, dtype=object)
-    role_arr = np.array(role_names, dtype=object)
-    influence = np.where(lead_key, key_player_influence, leader_influence)
-    nodes = pd.DataFrame({
-        "label": org_labels + lead_labels,
-        "agent_type": np.array(["Organisation"] * n_org + ["Leader"] * n_lead, dtype=object),
-        "kind": np.concatenate([kind_names[org_kind], role_arr[lead_role]]),
-        "sector": sector_names[np.concatenate([org_sector, org_sector[lead_org]])],
-        "level": level_names[np.concatenate([org_level, org_level[lead_org]])],
-        "region": np.concatenate([org_region, org_region[lead_org]]),
-        "system": np.concatenate([org_system, org_system[lead_org]]),
-        "organisation": np.concatenate([np.full(n_org, -1), lead_org]).astype(np.int64),
-        "deprivation": np.concatenate([org_dep, org_dep[lead_org]]),
-        "influence": np.concatenate([np.full(n_org, float(organisation_influence)), influence]),
-        "cluster": np.concatenate([org_cluster, org_cluster[lead_org]]).astype(np.int64),
+    level_names = np.array(["national", "regional", "system", "local"], dtype=object)
+    role_arr = np.array(lead.role_names, dtype=object)
+    influence = np.where(lead.key, key_player_influence, leader_influence)
+    both = lambda values: np.concatenate([values, values[lead.org]])  # noqa: E731
+    return pd.DataFrame({
+        "label": orgs.labels + lead.labels,
+        "agent_type": np.array(["Organisation"] * orgs.n + ["Leader"] * lead.n, dtype=object),
+        "kind": np.concatenate([kind_names[orgs.kind], role_arr[lead.role]]),
+        "sector": sector_names[both(orgs.sector)],
+        "level": level_names[both(orgs.level)],
+        "region": both(orgs.region),
+        "system": both(orgs.system),
+        "organisation": np.concatenate([np.full(orgs.n, -1), lead.org]).astype(np.int64),
+        "deprivation": both(orgs.deprivation),
+        "influence": np.concatenate([np.full(orgs.n, float(organisation_influence)),
+                                     influence]),
+        "cluster": both(orgs.cluster).astype(np.int64),
     })
-    meta: dict[str, Any] = {
-        "generator": "england_synthetic",
-        "seed": seed,
-        "n_systems": n_sys,
-        "n_regions": n_reg,
-        "n_clusters": n_clusters,
-        "n_organisations": int(n_org),
-        "n_leaders": int(n_lead),
-        "counts": {str(k): int(c) for k, c in nodes["kind"].value_counts(sort=False).items()},
-        "synthetic": SYNTHETIC_NOTE,
-        "params": {
-            **{k: float(v) for k, v in params.items()},
-            "national_academia": int(national_academia),
-            "leaders": roles,
-            "key_players": sorted(keys),
-            "key_player_influence": float(key_player_influence),
-            "leader_influence": float(leader_influence),
-            "organisation_influence": float(organisation_influence),
-            "p_within_sector": float(p_within_sector),
-            "p_cross_sector": float(p_cross_sector),
-            "p_leader_within": float(p_leader_within),
-            "p_leader_cross": float(p_leader_cross),
-            "p_vertical": float(p_vertical),
-            "p_leader_vertical": float(p_leader_vertical),
-            "tie_weight": float(tie_weight),
-            "membership_weight": float(membership_weight),
-            "colleague_weight": float(colleague_weight),
-            "deprivation_alpha": float(deprivation_alpha),
-            "deprivation_beta": float(deprivation_beta),
-            "deprivation_spread": float(deprivation_spread),
-        },
-    }
-    return Network.from_edges(
-        n, np.concatenate(us), np.concatenate(vs), np.concatenate(ws),
-        nodes=nodes, name="england_synthetic", meta=meta,
-    )
 
 
 # ------------------------------------------------------------------------------------------

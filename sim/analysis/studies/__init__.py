@@ -1,7 +1,7 @@
 """Validation studies: the model against five published results on complex contagion.
 
 Each study is a module with ``run`` (a tidy table, one row per run), ``figure`` and
-``findings``, registered here by name; ``python -m sim.analysis.validation <name>`` runs one and
+``findings``, registered here by name; ``pasim-validate <name>`` runs one and
 writes its table, figure and findings into ``results/validation/<name>/``. The matching
 ``experiments/<name>/README.md`` sets the published result beside ours.
 """

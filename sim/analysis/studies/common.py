@@ -10,8 +10,6 @@ are the parameter's effect, not luck) and the table never depends on the number 
 
 from __future__ import annotations
 
-import argparse
-import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -111,15 +109,3 @@ class Study:
                 **overrides: Any) -> pd.DataFrame:
         """Run the study at a named size, with any parameter overridden."""
         return self.run(**{**self.sizes[size], **overrides}, seed=seed, jobs=jobs)
-
-
-def add_run_options(parser: argparse.ArgumentParser, default_out: Path | str,
-                    seed_help: str) -> None:
-    """``--jobs``, ``--seed`` and ``--out``: the options every research command shares."""
-    from sim.commands.arguments import non_negative_int, positive_int
-
-    parser.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--seed", type=non_negative_int, default=1, help=seed_help)
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"output folder (default {default_out}/<time>)")

@@ -1,4 +1,4 @@
-"""``pasim-calibrate``: fit pasim to observed diffusion (ABC-SMC), resumable.
+"""``pasim-calibrate``: fit pasim to observed diffusion (``sim.analysis.calibration``).
 
     pasim-calibrate calibration=medical_innovation
     pasim-calibrate calibration=medical_innovation abc.population_size=100 abc.cores=2
@@ -19,6 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.analysis.calibration.workflow import run
+from sim.commands.arguments import quiet_libraries
 from sim.errors import InputError
 
 
@@ -43,26 +45,9 @@ def parse_args(argv: Sequence[str]) -> tuple[str, list[str], Path | None, bool]:
     return name, overrides, out, progress
 
 
-def run(name: str, overrides: Sequence[str] = (), out: Path | None = None,
-        progress: bool = True, echo=print) -> dict:
-    """Check, fit, write; the summary record."""
-    from sim.analysis.calibration import fit, outputs, spec
-
-    calibration = spec.load(name, overrides)
-    problem = fit.prepare(calibration)  # every check before anything is written
-    out = Path(out or calibration.out or Path("results") / "calibration" / calibration.name)
-    models = ", ".join(s.mechanism.name for s in problem.simulators)
-    echo(f"calibrating {calibration.name}: {models} on {problem.network.n} nodes, "
-         f"{problem.simulators[0].horizon} steps -> {out}")
-    history = fit.run_abc(problem, out, progress=progress, echo=echo)
-    return outputs.write_all(history, problem, out, calibration.predictive_draws, echo=echo)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point ``pasim-calibrate``."""
-    from sim.commands.cli import _quiet_libraries
-
-    _quiet_libraries()
+    quiet_libraries()
     logging.getLogger("ABC").setLevel(logging.INFO)  # one line per generation: progress
     try:
         name, overrides, out, progress = parse_args(sys.argv[1:] if argv is None else argv)
@@ -70,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""``pasim-compare``: scenarios side by side (``sim.analysis.compare`` does the work).
+
+    pasim-compare                                     # baseline vs recommended, 10 replicates
+    pasim-compare scenario=baseline,anhss_2021_22,recommended replicates=20 model.noise=0.01
+    pasim-compare out=results/my_comparison            # choose the output folder
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.analysis import compare
+from sim.analysis.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, run
+from sim.commands.arguments import quiet_libraries
+from sim.errors import InputError
+
+
+def parse_args(argv: Sequence[str]) -> tuple[list[str], list[str], Path | None]:
+    """Scenarios, shared overrides and the output folder from ``key=value`` arguments."""
+    scenarios: list[str] = list(DEFAULT_SCENARIOS)
+    overrides: list[str] = []
+    out: Path | None = None
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise InputError(f"{arg}: arguments are key=value overrides, e.g. "
+                             "scenario=baseline,recommended replicates=10")
+        if key == "scenario":
+            scenarios = [s.strip() for s in value.split(",") if s.strip()]
+            if not scenarios:
+                raise InputError("scenario: give one or more names, e.g. "
+                                 "scenario=baseline,recommended")
+        elif key == "out":
+            out = Path(value)
+        else:
+            overrides.append(arg)
+    if not any(o.split("=", 1)[0].lstrip("+") == "replicates" for o in overrides):
+        overrides.append(f"replicates={DEFAULT_REPLICATES}")
+    return scenarios, overrides, out
+
+
+#: flags that ask for the usage instead of a comparison
+HELP_FLAGS = ("-h", "--help")
+
+
+def usage() -> str:
+    """``pasim-compare --help``: the module's own description of the command."""
+    return "usage: pasim-compare [scenario=a,b,...] [out=DIR] [key=value ...]\n\n" + \
+        compare.__doc__.split("\n", 1)[1].strip("\n") + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point ``pasim-compare``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in HELP_FLAGS for a in args):
+        print(usage(), end="")
+        return
+    quiet_libraries()
+    try:
+        scenarios, overrides, out = parse_args(args)
+        run(scenarios, overrides, out)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""``pasim-report <sweep dir>``: a sweep's figures (``sim.analysis.report`` draws them)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from sim.analysis.report import report
+from sim.commands.arguments import CommandParser
+from sim.errors import InputError
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = CommandParser(
+        prog="pasim-report",
+        description="Figures of a sweep: heatmaps over two levers, adoption curves with "
+                    "bands, and the cost-effectiveness frontier (into <sweep dir>/report/).")
+    parser.add_argument("sweep_dir", help="a sweep directory, e.g. results/sweeps/lever_grid")
+    parser.add_argument("--x", help="parameter across the heatmaps (default: first swept)")
+    parser.add_argument("--y", help="parameter down the heatmaps (default: second swept)")
+    parser.add_argument("--out", help="where to write (default: <sweep dir>/report)")
+    args = parser.parse_args(argv)
+    try:
+        paths = report(args.sweep_dir, x=args.x, y=args.y, out=args.out)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    for path in paths:
+        print(path)
+
+
+
+if __name__ == "__main__":
+    main()
