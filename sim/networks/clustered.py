@@ -65,45 +65,14 @@ def clustered(
             "and incoming bridges use different nodes)",
             w,
         )
-    if internal == "ring":
-        allowed = f"an even integer from 2 to size-1 = {s - 1} with network.internal=ring"
-        if internal_degree is None:
-            raise InputError(f"network.internal_degree: must be {allowed} (got None)")
-        kd = integer(internal_degree, "network.internal_degree", allowed=allowed)
-        require(kd % 2 == 0 and 2 <= kd < s, "network.internal_degree", allowed, kd)
-        half = kd // 2
-        iu = np.tile(np.arange(s, dtype=np.int64), half)
-        iv = (iu + np.repeat(np.arange(1, half + 1, dtype=np.int64), s)) % s
-    else:
-        if internal_degree is not None:
-            raise InputError(
-                "network.internal_degree: only used with network.internal=ring; leave it "
-                f"null for complete clusters (got {internal_degree!r})"
-            )
-        kd = None
-        iu, iv = (x.astype(np.int64) for x in np.triu_indices(s, 1))
+    iu, iv, kd = _cluster_ties(s, internal, internal_degree)
     gen = rng(seed)
 
     start = np.arange(c, dtype=np.int64) * s  # first node of each cluster
     u_in = (start[:, None] + iu[None, :]).ravel()
     v_in = (start[:, None] + iv[None, :]).ravel()
 
-    # bridges: from cluster `a` (local nodes a_pos) to cluster `b` (local nodes s-w..s-1)
-    if layout == "ring":
-        a = np.arange(c if c > 2 else c - 1, dtype=np.int64)
-        b = (a + 1) % c
-        rank = np.zeros(a.size, dtype=np.int64)
-    else:
-        b = np.arange(1, c, dtype=np.int64)
-        a = gen.integers(0, b) if b.size else b.copy()  # parent: a random earlier cluster
-        order = np.argsort(a, kind="stable")
-        first = np.searchsorted(a[order], a[order])  # first child of the same parent
-        rank = np.empty(a.size, dtype=np.int64)
-        rank[order] = np.arange(a.size) - first
-    t = np.arange(w, dtype=np.int64)
-    period = s - w if s - w >= w else s  # keep clear of the block the parent bridge uses
-    a_pos = (rank[:, None] * w + t[None, :]) % period
-    b_pos = np.broadcast_to(s - w + t, a_pos.shape)
+    a, b, a_pos, b_pos = _bridge_ends(layout, c, s, w, gen)
     # every bridging node of one side tied to every bridging node of the other (w x w)
     u_br, v_br = bridge(start[a][:, None] + a_pos, start[b][:, None] + b_pos)
 
@@ -125,3 +94,48 @@ def clustered(
         },
         simple=True,
     )
+
+
+def _cluster_ties(s: int, internal: str, internal_degree: int | None
+                  ) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """The ties inside one cluster of ``s`` nodes (local indices) and the checked degree."""
+    if internal == "ring":
+        allowed = f"an even integer from 2 to size-1 = {s - 1} with network.internal=ring"
+        if internal_degree is None:
+            raise InputError(f"network.internal_degree: must be {allowed} (got None)")
+        kd = integer(internal_degree, "network.internal_degree", allowed=allowed)
+        require(kd % 2 == 0 and 2 <= kd < s, "network.internal_degree", allowed, kd)
+        half = kd // 2
+        iu = np.tile(np.arange(s, dtype=np.int64), half)
+        iv = (iu + np.repeat(np.arange(1, half + 1, dtype=np.int64), s)) % s
+    else:
+        if internal_degree is not None:
+            raise InputError(
+                "network.internal_degree: only used with network.internal=ring; leave it "
+                f"null for complete clusters (got {internal_degree!r})"
+            )
+        kd = None
+        iu, iv = (x.astype(np.int64) for x in np.triu_indices(s, 1))
+    return iu, iv, kd
+
+
+def _bridge_ends(layout: str, c: int, s: int, w: int, gen: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which clusters a bridge joins (``a`` to ``b``) and the local nodes at each end: from
+    ``a_pos`` in cluster a to the last ``w`` nodes of cluster b."""
+    if layout == "ring":
+        a = np.arange(c if c > 2 else c - 1, dtype=np.int64)
+        b = (a + 1) % c
+        rank = np.zeros(a.size, dtype=np.int64)
+    else:
+        b = np.arange(1, c, dtype=np.int64)
+        a = gen.integers(0, b) if b.size else b.copy()  # parent: a random earlier cluster
+        order = np.argsort(a, kind="stable")
+        first = np.searchsorted(a[order], a[order])  # first child of the same parent
+        rank = np.empty(a.size, dtype=np.int64)
+        rank[order] = np.arange(a.size) - first
+    t = np.arange(w, dtype=np.int64)
+    period = s - w if s - w >= w else s  # keep clear of the block the parent bridge uses
+    a_pos = (rank[:, None] * w + t[None, :]) % period
+    b_pos = np.broadcast_to(s - w + t, a_pos.shape)
+    return a, b, a_pos, b_pos

@@ -90,6 +90,23 @@ def file(
         where, noun = "network.nodes", "column"
     directed = declared if directed is None else directed
 
+    ids, u, v = _node_indices(ids, src, tgt)
+    n = len(ids)
+    table = _node_table(ids, attrs, id_column, _id_locator(fmt, src, tgt, id_column))
+    _check_attributes(table, where, noun)  # every error before any repair is warned
+    u, v, w = _repair(n, u.astype(np.int64), v.astype(np.int64), w, directed, p)
+
+    _warn_isolated(n, u, v, ids, where, p)
+    return Network.from_edges(
+        n, u, v, w, nodes=table, name=p.stem, directed=directed,
+        meta={"path": str(p), "format": fmt, "directed": directed},
+    )
+
+
+def _node_indices(ids: np.ndarray | None, src: np.ndarray, tgt: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node ids and each tie's two node indices: in the node table's order, or (without
+    one) in order of first appearance in the edge list."""
     if ids is None:  # order of first appearance in the edge list
         ids = pd.unique(np.column_stack([src, tgt]).ravel())
         u = pd.Index(ids).get_indexer(src)
@@ -104,11 +121,12 @@ def file(
             raise InputError(
                 f"network.nodes: edge refers to unknown node '{name}' (not in the node table)"
             )
-    n = len(ids)
-    table = _node_table(ids, attrs, id_column, _id_locator(fmt, src, tgt, id_column))
-    _check_attributes(table, where, noun)  # every error before any repair is warned
-    u, v, w = _repair(n, u.astype(np.int64), v.astype(np.int64), w, directed, p)
+    return ids, u, v
 
+
+def _warn_isolated(n: int, u: np.ndarray, v: np.ndarray, ids: np.ndarray, where: str,
+                   p: Path) -> None:
+    """Nodes without ties are kept (they can still adopt spontaneously); say so once."""
     isolated = np.flatnonzero(np.bincount(np.concatenate([u, v]), minlength=n) == 0)
     if isolated.size:
         shown = ", ".join(f"'{ids[i]}'" for i in isolated[:5])
@@ -118,10 +136,6 @@ def file(
             "but will never be exposed",
             str(p),
         )
-    return Network.from_edges(
-        n, u, v, w, nodes=table, name=p.stem, directed=directed,
-        meta={"path": str(p), "format": fmt, "directed": directed},
-    )
 
 
 # ----------------------------------------------------------------------------------------
