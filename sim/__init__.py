@@ -11,13 +11,17 @@ from sim.engine.model import AdoptionModel  # noqa: E402
 from sim.engine.network import Network  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 
-__all__ = ["AdoptionModel", "InputError", "Leader", "Network", "Organisation", "simulate"]
+__all__ = ["AdoptionModel", "InputError", "Leader", "Network", "Organisation", "load", "simulate"]
 
 
 def __getattr__(name: str):
-    # simulate pulls in Hydra/OmegaConf; import it only when asked for.
+    # simulate and load pull in Hydra/OmegaConf and pyarrow; import them only when asked for.
     if name == "simulate":
         from sim.runs.runner import simulate
 
         return simulate
+    if name == "load":  # a sweep's (or a run's) tables: sim.runs.sweep.load
+        from sim.runs.sweep import load
+
+        return load
     raise AttributeError(name)

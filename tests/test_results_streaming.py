@@ -1,5 +1,5 @@
 """Streamed collation: the time-series table written job by job equals the in-memory one,
-and ``sim.runs.results.load(lazy=True)`` gives the same rows as pyarrow datasets."""
+and ``sim.runs.sim.load(lazy=True)`` gives the same rows as pyarrow datasets."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
+import sim
 from sim.runs import results
 from sim.runs.sweep import SERIES, _collate, collate
 
@@ -61,12 +62,12 @@ def test_row_groups_bound_what_is_held(sweep: Path, monkeypatch) -> None:
 
 
 def test_lazy_load_returns_datasets_with_the_same_rows(sweep: Path) -> None:
-    eager_runs, eager_series = results.load(sweep)  # collates in memory, writes nothing
+    eager_runs, eager_series = sim.load(sweep)  # collates in memory, writes nothing
     assert not (sweep / SERIES).exists()
-    runs, series = results.load(sweep, lazy=True)  # collates to disk first
+    runs, series = sim.load(sweep, lazy=True)  # collates to disk first
     assert isinstance(runs, ds.Dataset) and isinstance(series, ds.Dataset)
     assert series.count_rows() == len(eager_series) and runs.count_rows() == len(eager_runs)
     last = series.to_table(filter=ds.field("step") == 8, columns=["job", "adopted"])
     assert last.num_rows == 30 and set(last.column("adopted").to_pylist()) == {34}
-    again_runs, _ = results.load(sweep, lazy=True)  # current files: read, not rewritten
+    again_runs, _ = sim.load(sweep, lazy=True)  # current files: read, not rewritten
     assert again_runs.count_rows() == len(eager_runs)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.runs import results
+import sim
 from sim.runs.sweep import RUNTIME_COLUMNS
 
 pytestmark = pytest.mark.slurm
@@ -159,7 +159,7 @@ def sweep(sweep_dir: Path, env: dict[str, str], *launcher: str) -> pd.DataFrame:
     proc = subprocess.run([*PASIM, "-m", *SWEEP, *launcher, f"hydra.sweep.dir={sweep_dir}"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    runs = results.load(sweep_dir).runs
+    runs = sim.load(sweep_dir).runs
     return runs.drop(columns=[c for c in RUNTIME_COLUMNS if c in runs])
 
 

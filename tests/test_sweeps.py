@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim.analysis.report import median_steps, pareto_front
 from sim.commands.report import main as report_main
 from sim.runs import results
@@ -65,14 +66,14 @@ def reference(tmp_path_factory) -> Path:
 def test_the_workload_depends_on_the_seed(reference):
     """What makes the equality tests below worth running: in every job, the replicates
     (different seeds) follow different trajectories."""
-    _, series = results.load(reference)
+    _, series = sim.load(reference)
     for job, frame in series.groupby("job"):
         curves = frame.pivot(index="step", columns="replicate", values="adopted")
         assert curves.T.drop_duplicates().shape[0] == REPLICATES, job
 
 
 def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
-    runs, series = results.load(reference)
+    runs, series = sim.load(reference)
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
     assert swept(runs) == ["network.k", "model.threshold"]
@@ -94,7 +95,7 @@ def test_one_row_per_run_and_replicate_with_parameters_and_metrics(reference):
 
 def test_load_reads_the_collated_files_only_while_they_are_current(reference, tmp_path):
     collated = collate(reference)
-    fresh, _ = results.load(reference)
+    fresh, _ = sim.load(reference)
     pd.testing.assert_frame_equal(fresh, collated.runs)
     assert fresh.attrs["parameters"] == collated.runs.attrs["parameters"]
     # a job that finished after collation makes the files stale: load collates again
@@ -102,7 +103,7 @@ def test_load_reads_the_collated_files_only_while_they_are_current(reference, tm
     subprocess.run(["cp", "-r", str(reference), str(copy)], check=True)
     job = next(p for p in copy.iterdir() if (p / results.SUMMARY).is_file())
     (job / results.SUMMARY).unlink()
-    assert len(results.load(copy).runs) == (JOBS - 1) * REPLICATES
+    assert len(sim.load(copy).runs) == (JOBS - 1) * REPLICATES
 
 
 def test_half_written_runs_are_never_collated(reference, tmp_path):
@@ -112,14 +113,14 @@ def test_half_written_runs_are_never_collated(reference, tmp_path):
     done = tmp_path / "sweep" / "done"
     subprocess.run(["cp", "-r", str(next(reference.glob("*model.threshold=1,*"))), str(done)],
                    check=True)
-    runs, _ = results.load(tmp_path / "sweep")
+    runs, _ = sim.load(tmp_path / "sweep")
     assert set(runs["job"]) == {"done"}
     assert incomplete_jobs(tmp_path / "sweep") == [job]
 
 
 def test_a_single_run_directory_loads_too(reference):
     run_dir = next(reference.glob("*model.threshold=2,*"))
-    runs, series = results.load(run_dir)
+    runs, series = sim.load(run_dir)
     assert len(runs) == REPLICATES and list(runs["job"].unique()) == ["."]
     assert (runs["model.threshold"] == 2).all()  # from the run's own overrides
     assert len(series) == REPLICATES * (STEPS + 1)
@@ -129,7 +130,7 @@ def test_load_says_what_is_missing(tmp_path):
     from sim.errors import InputError
 
     with pytest.raises(InputError, match="^path: no finished or failed runs"):
-        results.load(tmp_path)
+        sim.load(tmp_path)
 
 
 # -- the same numbers whatever the launcher -------------------------------------------------
@@ -140,10 +141,10 @@ def test_joblib_on_two_workers_gives_the_same_table(reference, tmp_path):
     assert f"{JOBS}/{JOBS}" in done.stderr and "failed=0" in done.stderr
     assert f"pasim: {JOBS} jobs, {JOBS * REPLICATES} rows" in done.stderr
     assert not (tmp_path / PROGRESS_DIR).exists()
-    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
-                                  numbers(results.load(reference).runs))
-    pd.testing.assert_frame_equal(results.load(tmp_path).timeseries,
-                                  results.load(reference).timeseries)
+    pd.testing.assert_frame_equal(numbers(sim.load(tmp_path).runs),
+                                  numbers(sim.load(reference).runs))
+    pd.testing.assert_frame_equal(sim.load(tmp_path).timeseries,
+                                  sim.load(reference).timeseries)
 
 
 def test_submitit_local_launcher_gives_the_same_numbers(reference, tmp_path):
@@ -152,8 +153,8 @@ def test_submitit_local_launcher_gives_the_same_numbers(reference, tmp_path):
     args = [a if a != "model.threshold=1,2,3" else "model.threshold=1,3" for a in args]
     pasim(tmp_path, "hydra/launcher=submitit_local", "progress=false", args=args)
     assert (tmp_path / ".submitit").is_dir()
-    mine = numbers(results.load(tmp_path).runs)
-    theirs = numbers(results.load(reference).runs)
+    mine = numbers(sim.load(tmp_path).runs)
+    theirs = numbers(sim.load(reference).runs)
     theirs = theirs[theirs["job"].isin(mine["job"])].reset_index(drop=True)
     assert len(mine) == 2 * REPLICATES
     pd.testing.assert_frame_equal(mine[theirs.columns], theirs, check_dtype=False)
@@ -166,8 +167,8 @@ def test_submitit_local_launcher_gives_the_same_numbers(reference, tmp_path):
 def test_local_ray_launcher_gives_the_same_numbers(reference, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher")
     pasim(tmp_path, "hydra/launcher=ray", "progress=false")
-    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
-                                  numbers(results.load(reference).runs))
+    pd.testing.assert_frame_equal(numbers(sim.load(tmp_path).runs),
+                                  numbers(sim.load(reference).runs))
 
 
 # -- interrupted and failed sweeps ----------------------------------------------------------
@@ -189,16 +190,16 @@ def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(reference, tm
     finished = len(list(tmp_path.glob(f"*/{results.SUMMARY}")))
     assert 1 <= finished < JOBS
 
-    partial = results.load(tmp_path).runs  # what was finished, and only that
+    partial = sim.load(tmp_path).runs  # what was finished, and only that
     assert len(partial) == finished * REPLICATES
 
     done = pasim(tmp_path, "hydra.launcher.n_jobs=2")
     assert f"skipped={finished}" in done.stderr
     assert f"{JOBS}/{JOBS}" in done.stderr  # the bar counts every job, skipped ones too
-    runs = results.load(tmp_path).runs
+    runs = sim.load(tmp_path).runs
     assert len(runs) == JOBS * REPLICATES
     assert not runs.duplicated(["job", "replicate"]).any()
-    pd.testing.assert_frame_equal(numbers(runs), numbers(results.load(reference).runs))
+    pd.testing.assert_frame_equal(numbers(runs), numbers(sim.load(reference).runs))
 
 
 FAIL_ON_THRESHOLD_2 = """
@@ -223,7 +224,7 @@ def test_a_failed_job_is_recorded_and_the_others_carry_on(reference, tmp_path):
     assert done.returncode == 1, done.stderr[-2000:]
     assert "error: RuntimeError: boom" in done.stderr
     assert "Traceback" not in done.stderr
-    runs = results.load(tmp_path).runs
+    runs = sim.load(tmp_path).runs
     assert len(runs) == JOBS * REPLICATES
     failed = runs[runs["status"] == "failed"]
     assert set(failed["model.threshold"]) == {2} and len(failed) == 2 * REPLICATES
@@ -232,14 +233,14 @@ def test_a_failed_job_is_recorded_and_the_others_carry_on(reference, tmp_path):
     assert "in simulate" in failure["traceback"]  # where it was raised, for debugging
     assert failure["overrides"] and failure["config"]["model"]["threshold"] == 2
     ok = runs[runs["status"] == "ok"]
-    expected = numbers(results.load(reference).runs)
+    expected = numbers(sim.load(reference).runs)
     expected = expected[expected["model.threshold"] != 2].reset_index(drop=True)
     pd.testing.assert_frame_equal(numbers(ok).reset_index(drop=True), expected,
                                   check_dtype=False)  # failed rows' NaN make counts floats
 
     pasim(tmp_path, "hydra/launcher=basic", "progress=false")  # resume retries the failures
-    pd.testing.assert_frame_equal(numbers(results.load(tmp_path).runs),
-                                  numbers(results.load(reference).runs))
+    pd.testing.assert_frame_equal(numbers(sim.load(tmp_path).runs),
+                                  numbers(sim.load(reference).runs))
     assert not list(tmp_path.glob(f"*/{results.FAILED}"))
 
 
@@ -297,9 +298,9 @@ def test_two_identical_sweeps_started_together_run_each_job_once(reference, tmp_
     # each command's bar accounts for all 3 jobs: its own, and those the other one ran
     for err in outputs:
         assert "3/3" in err and "pasim: 3 jobs, 9 rows (3 ok, 0 failed)" in err
-    expected = numbers(results.load(reference).runs)
+    expected = numbers(sim.load(reference).runs)
     expected = expected[expected["network.k"] == 4].reset_index(drop=True)
-    mine = numbers(results.load(sweep).runs)
+    mine = numbers(sim.load(sweep).runs)
     pd.testing.assert_frame_equal(mine[expected.columns], expected, check_dtype=False)
 
 
@@ -361,7 +362,7 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
     assert len(built) == 5  # only replicates 2, 3 and 4 ran
     run_job(configs[5], fresh)
     assert len(built) == 10
-    mine, theirs = results.load(job), results.load(fresh)
+    mine, theirs = sim.load(job), sim.load(fresh)
     pd.testing.assert_frame_equal(numbers(mine.runs), numbers(theirs.runs))
     pd.testing.assert_frame_equal(mine.timeseries, theirs.timeseries)
     summary = json.loads((job / results.SUMMARY).read_text())
@@ -370,7 +371,7 @@ def test_more_replicates_run_only_the_new_ones(tmp_path, monkeypatch):
         theirs.runs["final_adoption"].mean())
     assert run_job(configs[5], job) is None and len(built) == 10  # complete: skipped
     run_job(configs[3], job)  # fewer: trimmed, nothing runs
-    assert len(built) == 10 and len(results.load(job).runs) == 3
+    assert len(built) == 10 and len(sim.load(job).runs) == 3
 
 
 def test_figures_name_keys_in_words_with_units():

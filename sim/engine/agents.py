@@ -9,20 +9,34 @@ are always current and cost nothing to keep in sync.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import mesa
+import numpy as np
 
-if TYPE_CHECKING:
-    from sim.engine.model import AdoptionModel
+
+class ModelArrays(Protocol):
+    """What an agent reads of its model (``sim.engine.model.AdoptionModel``): the arrays it
+    is a view of. A protocol, so that agents need not import the model that creates them."""
+
+    adopted: np.ndarray
+    aware: np.ndarray
+    committed: np.ndarray
+    champion: np.ndarray
+    exposure: np.ndarray
+    influence: np.ndarray
+    effective_threshold: np.ndarray
+    agent_list: list
+    neighbours: Callable[[int], np.ndarray]
 
 
 class _Node(mesa.Agent):
     """A network node: static attributes from the node table, dynamic state by view."""
 
-    model: AdoptionModel
+    model: ModelArrays
 
-    def __init__(self, model: AdoptionModel, node: int, **attributes) -> None:
+    def __init__(self, model: ModelArrays, node: int, **attributes) -> None:
         super().__init__(model)
         self.node = node  # index into the model's arrays and the network's node table
         for name, value in attributes.items():

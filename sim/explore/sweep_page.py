@@ -1,6 +1,6 @@
 """The sweep page: a sweep directory's heatmaps, cost-effectiveness frontier and runs table.
 
-The tables come from ``sim.runs.results.load`` and the figures from ``sim.analysis.report``'s own
+The tables come from ``sim.load`` and the figures from ``sim.analysis.report``'s own
 functions (the same heatmap and frontier ``pasim-report`` writes), drawn into a temporary
 folder, never into the sweep or the repository.
 """
@@ -23,7 +23,7 @@ NONE = "(none)"
 
 def load_sweep(path: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Runs table, swept keys and metrics of a sweep directory (one-line error otherwise)."""
-    from sim.runs.results import load
+    from sim import load
     from sim.runs.sweep import swept
 
     folder = Path(path).expanduser()

@@ -547,7 +547,7 @@ def check_buildable(cfg: Mapping[str, Any], cache: dict | None = None) -> None:
     import numpy as np
 
     from sim.engine.seeding import choose_seeds
-    from sim.runs.runner import replicate_network, to_dict
+    from sim.runs.build import replicate_network, to_dict
     from sim.world.build import build_model
 
     config = validate(to_dict(cfg))

@@ -7,11 +7,11 @@ raised in a sweep leaves ``failed.json`` (its error) instead, so the sweep table
 
 In a notebook, one line loads a sweep (or a single run directory)::
 
-    runs, series = sim.runs.results.load("results/sweeps/lever_grid")
+    runs, series = sim.load("results/sweeps/lever_grid")
 
 A sweep too large for a DataFrame (10^5 runs x 261 steps is 2.6 x 10^7 rows) loads lazily::
 
-    runs, series = sim.runs.results.load("results/sweeps/big", lazy=True)  # pyarrow datasets
+    runs, series = sim.load("results/sweeps/big", lazy=True)  # pyarrow datasets
     series.to_table(filter=pc.field("step") == 260, columns=["job", "adopted"]).to_pandas()
 
 Collation streams: the long time-series table is written job by job, in row groups, with
@@ -152,39 +152,6 @@ def clear_failure(run_dir: Path | str) -> None:
 
 def read_failure(run_dir: Path | str) -> dict[str, Any]:
     return json.loads((Path(run_dir) / FAILED).read_text())
-
-
-def load(path: Path | str, lazy: bool = False) -> SweepResults:
-    """The runs table and the long time-series table of a sweep directory or one run.
-
-    A sweep is read from its collated Parquet files when they are newer than every run in
-    it, and collated in memory otherwise (``sim.runs.sweep.collate`` also writes them).
-
-    ``lazy=True``: the two tables as ``pyarrow.dataset.Dataset`` objects, for sweeps too
-    large for a DataFrame: nothing is read until asked for (``.to_table(filter=...,
-    columns=...)``, ``.to_batches()``, or DuckDB/Polars on the same files). Stale or missing
-    collated files are written first (streamed, so memory stays bounded).
-    """
-    from sim.runs.sweep import collate, load_tables
-
-    if not lazy:
-        return load_tables(path)
-    import pyarrow.dataset as ds
-
-    from sim.runs.sweep import MANIFEST, RUNS, SERIES, _markers, _signature
-
-    root = Path(path)
-    if not root.is_dir():
-        raise InputError(f"path: no such directory: {root}")
-    current = False
-    if all((root / name).is_file() for name in (MANIFEST, RUNS, SERIES)):
-        markers = _markers(root)
-        saved = json.loads((root / MANIFEST).read_text()).get("signature")
-        current = bool(markers) and saved == _signature(root, markers)
-    if not current:
-        collate(root, tables=False)
-    return SweepResults(ds.dataset(root / RUNS, format="parquet"),
-                        ds.dataset(root / SERIES, format="parquet"))
 
 
 def stream_timeseries(path: Path | str, params: pd.DataFrame,

@@ -25,8 +25,8 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.engine.network import Network
-from sim.networks import build_network, takes_seed
 from sim.runs import results as io
+from sim.runs.build import replicate_network, to_dict  # noqa: F401 (re-exported)
 from sim.runs.metrics import effect, summarise
 from sim.runs.posterior import build_replicate_model
 from sim.world import outcomes
@@ -64,12 +64,6 @@ class RunResult:
         }
 
 
-def to_dict(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(cfg, DictConfig):
-        cfg = OmegaConf.to_container(cfg, resolve=True)
-    return {k: v for k, v in dict(cfg).items() if k != "hydra"}
-
-
 def identity_hash(cfg: Mapping[str, Any]) -> int:
     """A stable 64-bit hash of what the run computes (parameters, not seed or replicates)."""
     ident = {k: v for k, v in cfg.items() if k not in _NOT_IDENTITY}
@@ -90,26 +84,6 @@ def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
     if cfg.get("seed_includes_params", False):
         entropy.append(identity_hash(cfg))
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
-
-
-def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
-    """The replicate's network: a random generator gets the replicate's ``seed`` unless the
-    config fixes ``network.seed`` (then, like a deterministic generator or a file, it is
-    built once and cached)."""
-    params = dict(cfg["network"])
-    name = params.pop("name")
-    random_graph = takes_seed(name, params)
-    if random_graph and params.get("seed") is None:
-        params["seed"] = seed
-        key = None
-    else:
-        key = json.dumps([name, params], sort_keys=True, default=str)
-    if key is not None and key in cache:
-        return cache[key]
-    network = build_network(name, **params)
-    if key is not None:
-        cache[key] = network
-    return network
 
 
 #: where matched no-lever runs are cached on disk, under the results folder

@@ -390,7 +390,7 @@ def manifest(sweep_dir: Path | str) -> dict[str, Any]:
 
 
 def load_tables(path: Path | str) -> io.SweepResults:
-    """``sim.runs.results.load``: current collated tables if there are some, else collate in
+    """``sim.load``: current collated tables if there are some, else collate in
     memory (nothing is written)."""
     root = Path(path)
     if not root.is_dir():
@@ -410,3 +410,32 @@ def swept(runs: pd.DataFrame) -> list[str]:
     """The parameters that take more than one value in ``runs`` (in column order)."""
     names = runs.attrs.get("parameters") or []
     return [name for name in names if name in runs and runs[name].nunique(dropna=False) > 1]
+
+
+def load(path: Path | str, lazy: bool = False) -> io.SweepResults:
+    """The runs table and the long time-series table of a sweep directory or one run.
+
+    A sweep is read from its collated Parquet files when they are newer than every run in
+    it, and collated in memory otherwise (``collate`` also writes them).
+
+    ``lazy=True``: the two tables as ``pyarrow.dataset.Dataset`` objects, for sweeps too
+    large for a DataFrame: nothing is read until asked for (``.to_table(filter=...,
+    columns=...)``, ``.to_batches()``, or DuckDB/Polars on the same files). Stale or missing
+    collated files are written first (streamed, so memory stays bounded).
+    """
+    if not lazy:
+        return load_tables(path)
+    import pyarrow.dataset as ds
+
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(f"path: no such directory: {root}")
+    current = False
+    if all((root / name).is_file() for name in (MANIFEST, RUNS, SERIES)):
+        markers = _markers(root)
+        saved = json.loads((root / MANIFEST).read_text()).get("signature")
+        current = bool(markers) and saved == _signature(root, markers)
+    if not current:
+        collate(root, tables=False)
+    return io.SweepResults(ds.dataset(root / RUNS, format="parquet"),
+                        ds.dataset(root / SERIES, format="parquet"))

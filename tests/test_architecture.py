@@ -1,0 +1,99 @@
+"""The package's shape, checked like its behaviour (docs/architecture.md describes it).
+
+- the layers of ``sim/`` import only downward (the import-linter contract in pyproject.toml);
+- no import cycles between modules, at any depth;
+- no function longer than ~80 lines of code;
+- each domain concept has one module and one config group named after it.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SIM = ROOT / "sim"
+#: lines of code in a function body, not counting its docstring
+MAX_FUNCTION_LINES = 80
+
+#: concept -> (the module that implements it, the config group that sets it, a word in both)
+CONCEPTS = {
+    "bridge": ("sim/networks/bridges.py", "configs/network/clustered.yaml", "width"),
+    "convening": ("sim/world/levers/convening.py", "configs/levers/convening", "convening"),
+    "shared goal": ("sim/world/levers/shared_goals.py", "configs/levers/shared_goals",
+                    "shared"),
+    "champion": ("sim/world/levers/champions.py", "configs/levers/champions", "champion"),
+    "event": ("sim/world/levers/events.py", "configs/levers/events", "event"),
+    "data": ("sim/world/levers/data.py", "configs/levers/data", "data"),
+    "lapse": ("sim/world/mechanisms.py", "configs/mechanisms", "lapse"),
+    "coherence": ("sim/world/mechanisms.py", "configs/mechanisms", "coherence"),
+    "alignment": ("sim/world/mechanisms.py", "configs/mechanisms", "alignment"),
+}
+
+
+def test_layers_import_only_downward() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "KEPT" in done.stdout and "BROKEN" not in done.stdout
+
+
+def import_graph() -> nx.DiGraph:
+    graph = grimp.build_graph("sim", cache_dir=None)
+    g = nx.DiGraph()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            g.add_edge(module, imported)
+    return g
+
+
+def test_no_import_cycles() -> None:
+    cycles = [sorted(c) for c in nx.strongly_connected_components(import_graph()) if len(c) > 1]
+    assert cycles == []
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    """The check above would catch one: engine.agents and engine.model used to import each
+    other; the graph it builds has the edges of a real import in both directions."""
+    g = import_graph()
+    assert g.has_edge("sim.engine.model", "sim.engine.agents")
+    g.add_edge("sim.engine.agents", "sim.engine.model")
+    assert any(len(c) > 1 for c in nx.strongly_connected_components(g))
+
+
+def function_lengths() -> list[tuple[int, str]]:
+    out = []
+    for path in sorted(SIM.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = node.body
+            if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # the docstring
+            if body:
+                lines = node.end_lineno - body[0].lineno + 1
+                out.append((lines, f"{path.relative_to(ROOT)}::{node.name}"))
+    return out
+
+
+def test_no_function_is_longer_than_80_lines() -> None:
+    lengths = function_lengths()
+    assert len(lengths) > 500  # the walk found the package's functions
+    assert [f"{name}: {n} lines" for n, name in lengths if n > MAX_FUNCTION_LINES] == []
+
+
+@pytest.mark.parametrize("concept", CONCEPTS)
+def test_each_concept_has_a_module_and_a_config_group(concept: str) -> None:
+    module, group, word = CONCEPTS[concept]
+    code = (ROOT / module).read_text().lower()
+    configs = ROOT / group
+    files = sorted(configs.glob("*.yaml")) if configs.is_dir() else [configs]
+    assert files and all(f.is_file() for f in files)
+    assert word in code
+    assert any(word in f.read_text().lower() for f in files)
