@@ -4,7 +4,8 @@ For each repeat, true parameters are drawn from the prior, pasim simulates data 
 (through the same ``Simulator`` the fit uses), and the calibration is run on those data as a
 user would run it: from a calibration config, through the observed-data loader. Over many
 repeats the posterior's central 90 % interval should contain the true value in at least
-90 % of them (ABC's tolerance makes it, if anything, conservative). Two setups:
+90 % of them (ABC's tolerance widens the posterior; a small population's Monte Carlo error in
+the interval's ends can narrow it). Two setups:
 
 - ``clustered``: a small clustered network (6 clusters of 10), data given as a time series
   of cumulative adopters per cluster (a CSV: the ``series`` form);
@@ -18,6 +19,9 @@ Writes ``recovery_<setup>.csv`` (one row per repeat and parameter: truth, median
 covered) and prints the coverage per parameter. Rerunning the command with the same ``--out``,
 seed and settings keeps the repeats already written and fits only the missing ones (each
 repeat's truth and seeds are drawn up front, so they do not depend on which were skipped).
+With ``--cores 1`` a study is reproducible exactly; on several cores pyABC's sampler keeps
+the first particles its workers return, which depends on timing, so the intervals (and a few
+hits) differ from run to run.
 """
 
 from __future__ import annotations
