@@ -4,7 +4,8 @@ For each repeat, true parameters are drawn from the prior, pasim simulates data 
 (through the same ``Simulator`` the fit uses), and the calibration is run on those data as a
 user would run it: from a calibration config, through the observed-data loader. Over many
 repeats the posterior's central 90 % interval should contain the true value in at least
-90 % of them (ABC's tolerance makes it, if anything, conservative). Two setups:
+90 % of them (ABC's tolerance widens the posterior; a small population's Monte Carlo error in
+the interval's ends can narrow it). Two setups:
 
 - ``clustered``: a small clustered network (6 clusters of 10), data given as a time series
   of cumulative adopters per cluster (a CSV: the ``series`` form);
@@ -15,7 +16,12 @@ repeats the posterior's central 90 % interval should contain the true value in a
     python -m sim.analysis.calibration.recovery --setup file --repeats 20 --out results/recovery
 
 Writes ``recovery_<setup>.csv`` (one row per repeat and parameter: truth, median, interval,
-covered) and prints the coverage per parameter.
+covered) and prints the coverage per parameter. Rerunning the command with the same ``--out``,
+seed and settings keeps the repeats already written and fits only the missing ones (each
+repeat's truth and seeds are drawn up front, so they do not depend on which were skipped).
+With ``--cores 1`` a study is reproducible exactly; on several cores pyABC's sampler keeps
+the first particles its workers return, which depends on timing, so the intervals (and a few
+hits) differ from run to run.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import pandas as pd
 
 from sim.analysis.calibration import fit, outputs, spec
 from sim.errors import InputError
+from sim.runs import results as io
 
 PRIORS = {
     "model.spontaneous_rate": {"prior": "log_uniform", "low": 0.005, "high": 0.1},
@@ -111,36 +118,88 @@ def _template_problem(cfg: dict[str, Any], folder: Path, clusters: int) -> fit.P
     return fit.prepare(spec.parse(cfg))
 
 
+def draws(repeats: int, seed: int) -> list[tuple[dict[str, float], int, int]]:
+    """Each repeat's truth, data seed and ABC seed, all drawn up front from ``seed``: repeat
+    r's data are the same however many repeats are run, skipped or resumed."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(repeats):  # the order of draws within a repeat is part of the results
+        truth = _truth(rng)
+        out.append((truth, int(rng.integers(2**62)), int(rng.integers(2**31))))
+    return out
+
+
+def _done(path: Path, setup: str, seed: int, abc: dict[str, Any], size: int,
+          clusters: int) -> pd.DataFrame:
+    """The complete repeats of an earlier run in ``path`` (none if there is no file); an
+    error if it was run with other settings, so that a changed study is never mixed with an
+    old one."""
+    if not path.exists():
+        return pd.DataFrame()
+    table = pd.read_csv(path)
+    if table.empty:
+        return table
+    settings = {"seed": seed, "population_size": abc["population_size"],
+                "generations": abc["generations"], "size": size, "clusters": clusters}
+    if (table["setup"] != setup).any() or any(
+            name not in table or (table[name] != value).any() for name, value in settings.items()):
+        raise InputError(f"{path} holds a recovery study with other settings than "
+                         f"{settings}; give another --out or remove it")
+    counts = table.groupby("repeat")["parameter"].nunique()
+    complete = counts.index[counts == len(PRIORS)]  # a repeat interrupted mid-write is redone
+    return table[table["repeat"].isin(complete)]
+
+
 def recover(setup: str, repeats: int, out: Path, seed: int = 1,
             abc: dict[str, Any] | None = None, size: int = 10, clusters: int = 6,
             echo: Callable[[str], None] = print) -> pd.DataFrame:
-    """Run ``repeats`` synthetic calibrations; one row per repeat and parameter."""
+    """Run ``repeats`` synthetic calibrations; one row per repeat and parameter.
+
+    Resumable: the repeats already in ``out/recovery_<setup>.csv`` (same seed and settings)
+    are kept and not refitted."""
     cfg = setup_config(setup, size, clusters)
     cfg["abc"].update(abc or {})
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
+    path = out / f"recovery_{setup}.csv"
+    done = _done(path, setup, seed, cfg["abc"], size, clusters)
+    rows = done.to_dict("records")
+    skip = set(done["repeat"]) if len(done) else set()
+    if skip:
+        echo(f"{setup}: {len(skip)} repeat(s) already in {path}, kept")
     template = _template_problem(cfg, out, clusters)
-    rows = []
-    for r in range(repeats):
+    for r, (truth, data_seed, abc_seed) in enumerate(draws(repeats, seed)):
+        if r in skip:
+            continue
         folder = out / f"{setup}_{r:03d}"
         folder.mkdir(exist_ok=True)
-        truth = _truth(rng)
-        data_cfg = _write_data(cfg, template, truth, int(rng.integers(2**62)), folder)
-        data_cfg["abc"]["seed"] = int(rng.integers(2**31))
+        (folder / "history.db").unlink(missing_ok=True)  # an interrupted fit starts afresh
+        data_cfg = _write_data(cfg, template, truth, data_seed, folder)
+        data_cfg["abc"]["seed"] = abc_seed
         problem = fit.prepare(spec.parse(data_cfg))
         history = fit.run_abc(problem, folder, progress=False, echo=lambda *_: None)
         posterior = outputs.posterior_table(history, [problem.simulators[0].mechanism])
         w = posterior["weight"].to_numpy()
+        new = []
         for key, value in truth.items():
             lo, mid, hi = (outputs.weighted_quantile(posterior[key].to_numpy(), w, q)
                            for q in (0.05, 0.5, 0.95))
-            rows.append({"setup": setup, "repeat": r, "parameter": key, "truth": value,
-                         "median": mid, "p05": lo, "p95": hi, "covered": lo <= value <= hi})
+            new.append({"setup": setup, "repeat": r, "parameter": key, "truth": value,
+                        "median": mid, "p05": lo, "p95": hi, "covered": lo <= value <= hi,
+                        "seed": seed, "population_size": cfg["abc"]["population_size"],
+                        "generations": cfg["abc"]["generations"], "size": size,
+                        "clusters": clusters})
+        rows += new
         echo(f"{setup} repeat {r + 1}/{repeats}: " + ", ".join(
             f"{row['parameter']} {row['truth']:.3g} in [{row['p05']:.3g}, {row['p95']:.3g}]"
-            for row in rows[-len(truth):]))
-        pd.DataFrame(rows).to_csv(out / f"recovery_{setup}.csv", index=False)  # so far
-    return pd.DataFrame(rows)
+            for row in new))
+        table = pd.DataFrame(rows).sort_values(["repeat", "parameter"], kind="stable")
+        # so far, atomically: an interrupted study resumes from here
+        io.atomic_write(path, lambda p, t=table: t.to_csv(p, index=False))
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values(["repeat", "parameter"], kind="stable")
+    return table[table["repeat"] < repeats].reset_index(drop=True)
 
 
 def coverage_text(table: pd.DataFrame) -> str:
