@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.calibration.decision import markdown as decision_markdown
-from sim.errors import InputError
 from sim.runs import results as io
 from sim.runs.plots import finish_panel_grid, panel_grid
 
@@ -41,22 +40,10 @@ FIGURE_GROUPS = "sector"
 
 def compose(scenario: str | None, overrides: Sequence[str]) -> dict:
     """The resolved config of one scenario (None: no scenario) with the shared overrides."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
+    from sim.runs.compose import compose as compose_config
 
-    from sim.runs.config import CONFIG_DIR
-    from sim.runs.runner import to_dict
-
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            chosen = [] if scenario is None else [f"scenario={scenario}"]
-            cfg = hydra_compose(config_name="config", overrides=[*chosen, *overrides])
-    except (HydraException, OmegaConfBaseException) as err:
-        message = " ".join(str(err).split())
-        raise InputError(f"scenario={scenario}: {message}") from None
-    return to_dict(cfg)
+    chosen = [] if scenario is None else [f"scenario={scenario}"]
+    return compose_config([*chosen, *overrides], where=f"scenario={scenario}")
 
 
 def _quantiles(values: pd.Series) -> tuple[float, float, float]:

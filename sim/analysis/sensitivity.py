@@ -129,33 +129,12 @@ def with_defaults(overrides: Sequence[str],
 
 
 def compose_config(overrides: Sequence[str], check: bool = True) -> dict[str, Any]:
-    """The resolved ``pasim`` config for these overrides.
+    """The resolved ``pasim`` config for these overrides, checked as ``pasim`` checks them
+    unless ``check`` is off (``sim.analysis.optimise`` rewrites the event schedule and
+    validates the result itself)."""
+    from sim.runs.compose import compose
 
-    ``check`` runs every check ``pasim`` runs first (one-line ``InputError`` naming the key);
-    without it only composition errors are reported, for callers that replace parts of the
-    config (``sim.analysis.optimise`` rewrites the event schedule) and validate the result
-    themselves.
-    """
-    import warnings
-
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from sim.runs.config import CONFIG_DIR, check_command_line
-
-    if check:
-        check_command_line(list(overrides))
-    try:
-        with warnings.catch_warnings(), initialize_config_dir(
-                config_dir=str(CONFIG_DIR), version_base="1.3", job_name="pasim"):
-            warnings.simplefilter("ignore")
-            cfg = compose("config", overrides=list(overrides))
-            out = OmegaConf.to_container(cfg, resolve=True)
-    except Exception as err:  # noqa: BLE001 - any composition failure is the user's input
-        first = next((line for line in str(err).splitlines() if line.strip()), repr(err))
-        raise InputError(f"overrides: {first.strip()}") from None
-    out.pop("hydra", None)
-    return out
+    return compose(overrides, check=check)
 
 
 def select_factors(names: Sequence[str] | None,
