@@ -10,11 +10,16 @@ value types say what is allowed (``positive_int``: "an integer >= 1").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
+
+from sim.errors import InputError
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -63,3 +68,24 @@ def quiet_libraries() -> None:
     """Hydra logs at INFO; keep per-step library chatter (Mesa, matplotlib) out of job logs."""
     for name in ("MESA", "mesa", "matplotlib", "PIL", "numba", "asyncio"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Bad input inside the block: ``error: <key>: <what is allowed>`` and exit status 2,
+    never a traceback."""
+    try:
+        yield
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+def exit_status(main_body: Callable[[], int | None]) -> int:
+    """Run a command's body; its status, or 2 for bad input (reported in one line). For the
+    commands whose ``main`` returns a status instead of exiting (tests call them)."""
+    try:
+        with one_line_errors():
+            return int(main_body() or 0)
+    except SystemExit as stop:  # --help, or a bad option already reported in one line
+        return int(stop.code or 0)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.analysis.calibration.workflow import run
-from sim.commands.arguments import quiet_libraries
+from sim.commands.arguments import one_line_errors, quiet_libraries
 from sim.errors import InputError
 
 
@@ -49,12 +49,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point ``pasim-calibrate``."""
     quiet_libraries()
     logging.getLogger("ABC").setLevel(logging.INFO)  # one line per generation: progress
-    try:
+    with one_line_errors():
         name, overrides, out, progress = parse_args(sys.argv[1:] if argv is None else argv)
         run(name, overrides, out, progress)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
 
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sim.analysis import compare
 from sim.analysis.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, run
-from sim.commands.arguments import quiet_libraries
+from sim.commands.arguments import one_line_errors, quiet_libraries
 from sim.errors import InputError
 
 
@@ -58,12 +58,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(usage(), end="")
         return
     quiet_libraries()
-    try:
+    with one_line_errors():
         scenarios, overrides, out = parse_args(args)
         run(scenarios, overrides, out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
 
 
 

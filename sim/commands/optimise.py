@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -13,8 +14,7 @@ from sim.analysis.optimise import (
     SETTING_COLUMNS,
     optimise,
 )
-from sim.commands.arguments import CommandParser, add_run_options, positive_int
-from sim.errors import InputError
+from sim.commands.arguments import CommandParser, add_run_options, exit_status, positive_int
 
 
 def _parser() -> CommandParser:
@@ -44,18 +44,15 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
-        return int(stop.code or 0)
-    try:
-        _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
-                                   replicates=args.replicates, objective=args.objective,
-                                   top=args.top, confirm=args.confirm, seed=args.seed,
-                                   jobs=args.jobs, batch=args.batch, out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    """Console entry point; its exit status (2: bad input, reported in one line)."""
+    return exit_status(lambda: _run(_parser().parse_args(argv)))
+
+
+def _run(args: argparse.Namespace) -> int:
+    _, best, folder = optimise(args.overrides, trials=args.trials, budget=args.budget,
+                               replicates=args.replicates, objective=args.objective,
+                               top=args.top, confirm=args.confirm, seed=args.seed,
+                               jobs=args.jobs, batch=args.batch, out=args.out)
     columns = ["search_rank", *(f"spend_{k}" for k in MIX), *SETTING_COLUMNS, "mean", "ci95_low",
                "ci95_high", "mean_final_adoption", "mean_cost"]
     print(f"best mixes by {args.objective} (confirmed with {args.confirm} fresh replicates):")

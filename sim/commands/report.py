@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from sim.analysis.report import report
-from sim.commands.arguments import CommandParser
-from sim.errors import InputError
+from sim.commands.arguments import CommandParser, one_line_errors
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -20,11 +18,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--y", help="parameter down the heatmaps (default: second swept)")
     parser.add_argument("--out", help="where to write (default: <sweep dir>/report)")
     args = parser.parse_args(argv)
-    try:
+    with one_line_errors():
         paths = report(args.sweep_dir, x=args.x, y=args.y, out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
     for path in paths:
         print(path)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -13,8 +14,7 @@ from sim.analysis.sensitivity import (
     sensitivity,
     small_sample_warning,
 )
-from sim.commands.arguments import CommandParser, add_run_options, positive_int
-from sim.errors import InputError
+from sim.commands.arguments import CommandParser, add_run_options, exit_status, positive_int
 
 
 def _parser() -> CommandParser:
@@ -36,19 +36,16 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
-        return int(stop.code or 0)
-    try:
-        factors = select_factors(args.factors.split(",") if args.factors else None)
-        runs, indices, folder = sensitivity(args.overrides, n=args.n,
-                                            replicates=args.replicates, factors=factors,
-                                            seed=args.seed, jobs=args.jobs,
-                                            out=args.out)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    """Console entry point; its exit status (2: bad input, reported in one line)."""
+    return exit_status(lambda: _run(_parser().parse_args(argv)))
+
+
+def _run(args: argparse.Namespace) -> int:
+    factors = select_factors(args.factors.split(",") if args.factors else None)
+    runs, indices, folder = sensitivity(args.overrides, n=args.n,
+                                        replicates=args.replicates, factors=factors,
+                                        seed=args.seed, jobs=args.jobs,
+                                        out=args.out)
     shown = indices.pivot(index="label", columns="outcome", values="ST")
     print(f"total-order Sobol' indices ({runs['sample'].nunique()} samples x "
           f"{runs['replicate'].nunique()} replicates):")

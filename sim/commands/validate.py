@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from sim.analysis.studies import STUDIES
 from sim.analysis.validation import DEFAULT_OUT, default_out, run_study
-from sim.commands.arguments import CommandParser, non_negative_int, positive_int
+from sim.commands.arguments import CommandParser, exit_status, non_negative_int, positive_int
 
 
 def _parser() -> CommandParser:
@@ -38,10 +39,11 @@ def _parser() -> CommandParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # --help, or a bad option already reported in one line
-        return int(stop.code or 0)
+    """Console entry point; its exit status (2: bad input, reported in one line)."""
+    return exit_status(lambda: _run(_parser().parse_args(argv)))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.list or args.study is None:
         for name, study in STUDIES.items():
             print(f"{name:26s} {study.question}")

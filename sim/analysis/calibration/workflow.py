@@ -1,16 +1,6 @@
-"""``pasim-calibrate``: fit pasim to observed diffusion (ABC-SMC), resumable.
-
-    pasim-calibrate calibration=medical_innovation
-    pasim-calibrate calibration=medical_innovation abc.population_size=100 abc.cores=2
-    pasim-calibrate calibration=path/to/my.yaml out=results/calibration/mine
-
-``calibration=`` names ``configs/calibration/<name>.yaml`` (or a YAML path); every other
-``key=value`` overrides a key of that calibration config (``abc.generations=4``,
-``observed.never=18`` ...), ``out=`` the output folder (default
-``results/calibration/<name>``). Running the same command again resumes from the stored
-history if it was interrupted (the finished generations are kept). Everything is checked
-before anything runs; bad input is one line and exit status 2.
-"""
+"""One calibration end to end: load its config, check everything, fit (ABC-SMC, resumable
+from the stored history), write every output. ``pasim-calibrate`` (``sim.commands.calibrate``)
+is the command line for it."""
 
 from __future__ import annotations
 
