@@ -97,3 +97,38 @@ def test_each_concept_has_a_module_and_a_config_group(concept: str) -> None:
     assert files and all(f.is_file() for f in files)
     assert word in code
     assert any(word in f.read_text().lower() for f in files)
+
+
+def python_blocks(path: Path) -> list[str]:
+    import re
+
+    return re.findall(r"```python\n(.*?)```", path.read_text(), re.S)
+
+
+@pytest.mark.parametrize("doc", ["docs/architecture.md", "README.md"])
+def test_the_python_examples_run(doc: str) -> None:
+    blocks = [b for b in python_blocks(ROOT / doc) if "sim.load(" not in b]  # need a sweep
+    assert blocks
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, doc, "exec"), namespace)  # noqa: S102 - our own documentation
+        if "result" in namespace:  # simulate(compose(...)): one summary row per replicate
+            assert len(namespace["result"].summary) == namespace["cfg"]["replicates"]
+
+
+def layers() -> list[str]:
+    return [p.name for p in sorted(SIM.iterdir()) if (p / "__init__.py").is_file()
+            and p.name not in ("conf", "data")]
+
+
+def test_the_layout_in_the_readme_and_the_architecture_page_names_every_layer_and_module(
+        ) -> None:
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    assert set(layers()) >= {"engine", "networks", "world", "runs", "analysis", "commands"}
+    for layer in layers():
+        assert f"  {layer}/" in layout and f"{layer}/" in page
+        for module in sorted((SIM / layer).glob("*.py")):
+            if module.stem != "__init__":
+                assert module.stem in page, f"architecture.md does not name {layer}/{module.name}"
