@@ -12,18 +12,24 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from sim.engine.schema import (
     MAX_STEPS,
     Allowed,
     Group,
-    PositiveInt,
+    NonNegativeInt,
     Probability,
     Seed,
     check,
     key,
 )
+from sim.engine.seeding import STRATEGIES
 from sim.engine.thresholds import THRESHOLD_KINDS
+
+#: a step count: the API has always said "a positive integer"
+MaxSteps = Annotated[int, Field(ge=1, le=MAX_STEPS),
+                     Allowed(f"a positive integer up to {MAX_STEPS}")]
 
 #: model.threshold: its shape and range are checked by ``sim.engine.thresholds``
 ThresholdSpec = Annotated[Any, Allowed("a number, a list or a distribution")]
@@ -45,8 +51,8 @@ class ModelParameters(Group):
                                              "evidence, without any tie")
     lapse_rate: Probability = key(0.0, "probability per step that an adopter below threshold "
                                        "lapses (committed agents never do)")
-    max_steps: PositiveInt = key(10_000, "cap on the steps of a run to a fixed point "
-                                         "(steps=null)", le=MAX_STEPS)
+    max_steps: MaxSteps = key(10_000, "cap on the steps of a run to a fixed point "
+                                      "(steps=null)")
 
 
 class ReplicateSeed(Group):
@@ -68,3 +74,53 @@ def check_parameters(values: Mapping[str, Any]) -> ModelParameters:
 def check_seed(seed: Any) -> int | None:
     """The model's seed: a non-negative integer, or None."""
     return check(ReplicateSeed, {"seed": plain(seed)}, "").seed
+
+
+# ------------------------------------------------------------------------------------------
+# the seeding group: one schema per strategy (sim.engine.seeding)
+
+NodeLabel = Annotated[Any, Allowed("a node label")]
+
+
+class NoSeeding(Group):
+    """``seeding=none``: no initial adopters."""
+
+    strategy: Literal["none"] = key("none", "the seeding strategy")
+
+
+class RandomSeeding(Group):
+    """``seeding=random``: k nodes drawn at random (from the replicate's seed)."""
+
+    strategy: Literal["random"] = key("random", "the seeding strategy")
+    k: NonNegativeInt = key(..., "initial adopters (at most the network's nodes)")
+
+
+class DegreeSeeding(Group):
+    """``seeding=degree``: the k best-connected nodes."""
+
+    strategy: Literal["degree"] = key("degree", "the seeding strategy")
+    k: NonNegativeInt = key(..., "initial adopters (at most the network's nodes)")
+
+
+class NeighbourhoodSeeding(Group):
+    """``seeding=neighbourhood``: one node and all its neighbours (clustered seeding)."""
+
+    strategy: Literal["neighbourhood"] = key("neighbourhood", "the seeding strategy")
+    node: NodeLabel | None = key(None, "the node whose neighbourhood adopts; null: drawn at "
+                                       "random")
+
+
+class NodeSeeding(Group):
+    """``seeding=nodes``: the listed nodes adopt at step 0."""
+
+    strategy: Literal["nodes"] = key("nodes", "the seeding strategy")
+    nodes: Annotated[list[Any], Allowed("a list of node labels")] = key(
+        ..., "labels of the initial adopters, each once")
+
+
+#: seeding strategy -> its schema
+SEEDINGS: dict[str, type[Group]] = {
+    "none": NoSeeding, "random": RandomSeeding, "degree": DegreeSeeding,
+    "neighbourhood": NeighbourhoodSeeding, "nodes": NodeSeeding,
+}
+assert set(SEEDINGS) == {"none", *STRATEGIES}

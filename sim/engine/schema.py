@@ -8,7 +8,7 @@ description given by ``key(default, "what it does")``. The same declaration serv
 - validation (``check``): pydantic's ``ValidationError`` becomes pasim's one-line
   ``InputError`` that starts with the dotted key, says what is allowed and shows the bad value,
   ``model.noise: must be a number in [0, 1] (a probability) (got 1.5)``; an undeclared key is
-  ``model.typo: unknown key; model has: threshold, ...``;
+  ``model.typo: unknown key; allowed: threshold, ...``;
 - documentation (``rows``): the reference table of every key (``sim.runs.schema``);
 - anything else that needs a key's range or choices (the explorer's controls).
 
@@ -60,7 +60,8 @@ NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 PositiveInt = Annotated[int, Field(ge=1)]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED),
+                 Allowed(f"a non-negative integer up to {MAX_SEED}")]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -117,11 +118,8 @@ def _constraints(metadata: list[Any]) -> dict[str, Any]:
 
 def _integer_words(c: Mapping[str, Any]) -> str:
     low, high = c.get("ge"), c.get("le")
-    kind = {0: "a non-negative integer", 1: "a positive integer"}.get(low)
-    if kind is None:
-        kind = "an integer" if low is None else None
-    if kind is not None:
-        return kind if high is None else f"{kind} up to {high}"
+    if low is None:
+        return "an integer" if high is None else f"an integer <= {high}"
     return f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
 
 
@@ -216,8 +214,12 @@ def _input_error(schema: type[Group], values: Mapping[str, Any], error: Mapping[
     """The one-line message for pydantic's first error, in pasim's words."""
     path, model, field, value = prefix, schema, None, values
     for part in error["loc"]:
-        if field is not None:  # inside a key's value: a list item or nested group
+        if field is not None:  # inside a key's value: a mapping's entry, a list item ...
             bare = _unwrap(field.annotation)[0]
+            if get_origin(bare) is dict and isinstance(value, Mapping):
+                entry = _unwrap(get_args(bare)[1])
+                return InputError(f"{_dotted(path, part)}: must be "
+                                  f"{_type_words(entry[0], entry[1])} (got {value.get(part)!r})")
             inner = get_args(bare)[0] if get_origin(bare) in (list, tuple) else bare
             if not (isinstance(part, int) and isinstance(inner, type)
                     and issubclass(inner, BaseModel)):
@@ -225,8 +227,8 @@ def _input_error(schema: type[Group], values: Mapping[str, Any], error: Mapping[
             model, field = inner, None
         if isinstance(part, int) or part not in model.model_fields:
             if error["type"] == "extra_forbidden":
-                return InputError(f"{_dotted(path, part)}: unknown key; {path or 'the config'} "
-                                  f"has: {', '.join(model.model_fields)}")
+                return InputError(f"{_dotted(path, part)}: unknown key; allowed: "
+                                  f"{', '.join(model.model_fields)}")
             path = _dotted(path, part)
             value = value[part] if isinstance(value, list | tuple) else value
             continue
