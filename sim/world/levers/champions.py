@@ -63,7 +63,9 @@ class ChampionSettings(Group):
     cost_per_champion_year: NonNegative = key(0.0, "cost per champion per year, £k")
 
 
-DEFAULTS: dict[str, Any] = ChampionSettings().model_dump()
+#: the settings this lever reads, and their defaults
+SCHEMA = ChampionSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:

@@ -68,7 +68,9 @@ class ConveningSettings(Group):
                                        le=STEPS_PER_YEAR)
 
 
-DEFAULTS: dict[str, Any] = ConveningSettings().model_dump()
+#: the settings this lever reads, and their defaults
+SCHEMA = ConveningSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:

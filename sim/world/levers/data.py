@@ -33,7 +33,9 @@ class DataSettings(Group):
     cost_per_org_year: NonNegative = key(0.0, "cost per organisation per year, £k")
 
 
-DEFAULTS: dict[str, Any] = DataSettings().model_dump()
+#: the settings this lever reads, and their defaults
+SCHEMA = DataSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:

@@ -68,7 +68,9 @@ class EventSettings(Group):
     schedule: list[ScheduledEvent] | None = schema.key([], "the events, in any order")
 
 
-DEFAULTS: dict[str, Any] = EventSettings().model_dump()
+#: the settings this lever reads, and their defaults
+SCHEMA = EventSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:

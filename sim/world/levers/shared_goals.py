@@ -46,7 +46,9 @@ class SharedGoalSettings(Group):
     cost_per_year: NonNegative = key(0.0, "cost per year while strength > 0, £k")
 
 
-DEFAULTS: dict[str, Any] = SharedGoalSettings().model_dump()
+#: the settings this lever reads, and their defaults
+SCHEMA = SharedGoalSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
