@@ -155,6 +155,9 @@ def _type_words(bare: Any, metadata: list[Any]) -> str:
     if origin in (list, tuple) and get_args(bare)[:1] == (str,):
         return "a list of names"
     if origin in (list, tuple):
+        inner = get_args(bare)[:1]
+        if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+            return "a list of mappings"
         return "a list"
     if origin in (dict, Mapping) or (isinstance(bare, type) and issubclass(bare, Mapping)):
         return "a mapping"
@@ -225,13 +228,16 @@ def _input_error(schema: type[Group], values: Mapping[str, Any], error: Mapping[
                     and issubclass(inner, BaseModel)):
                 break
             model, field = inner, None
-        if isinstance(part, int) or part not in model.model_fields:
-            if error["type"] == "extra_forbidden":
-                return InputError(f"{_dotted(path, part)}: unknown key; allowed: "
-                                  f"{', '.join(model.model_fields)}")
+        if isinstance(part, int):
             path = _dotted(path, part)
             value = value[part] if isinstance(value, list | tuple) else value
             continue
+        if part not in model.model_fields:
+            if error["type"] == "extra_forbidden":
+                return InputError(f"{_dotted(path, part)}: unknown key; allowed: "
+                                  f"{', '.join(model.model_fields)}")
+            return InputError(f"{_dotted(path, part)}: {error['msg']} (got "
+                              f"{error.get('input')!r})")
         path = _dotted(path, part)
         field = model.model_fields[part]
         value = value.get(part) if isinstance(value, Mapping) else value
@@ -264,7 +270,7 @@ def _default(field: FieldInfo) -> str:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
-    return repr(value) if isinstance(value, str) else str(value)
+    return str(value)
 
 
 def rows(schema: type[Group], prefix: str) -> Iterator[Row]:

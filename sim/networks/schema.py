@@ -98,7 +98,7 @@ class File(Group):
 
 KeyPlayers = Annotated[list[list[str]], Allowed("a list of [organisation kind, role] pairs")]
 Leaders = Annotated[dict[str, dict[str, int]] | None,
-                    Allowed("a mapping of organisation kind to {role: count}, or null")]
+                    Allowed("a mapping of organisation kind to {role: count}")]
 KEY_PLAYERS = [["icb", "board_member"], ["icb", "commissioner"], ["national_body", "board_member"]]
 
 
@@ -126,7 +126,7 @@ class England(_EnglandCommon):
     """``network=england``: the real system of the 42 ICSs with synthetic ties."""
 
     name: Literal["england"] = key("england", "the network option")
-    icbs: Annotated[str | list[str] | None, Allowed("a list of ICB codes or names, or null")] = \
+    icbs: Annotated[str | list[str] | None, Allowed("a list of ICB codes or names")] = \
         key(None, "ICSs to build, by ODS code or name; null: all 42")
     data_dir: Text | None = key(None, "a directory of the shipped tables' files; null: shipped")
     people_per_leisure_provider: Positive = key(170000.0, "residents per leisure provider")

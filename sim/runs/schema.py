@@ -48,10 +48,13 @@ def _safe_name(value: Any) -> Any:
 
 
 Name = Annotated[Any, AfterValidator(_safe_name), Allowed(NAME_ALLOWED)]
-Title = Annotated[str | Number | None, Allowed("a string or a number or null")]
+Title = Annotated[str | Number, Allowed("a string or a number")]
 Steps = Annotated[int, Field(ge=0, le=MAX_STEPS)]
 Replicates = Annotated[int, Field(ge=1, le=MAX_REPLICATES)]
 Subgroup = Annotated[Any, Allowed("a config group (a mapping of keys to values)")]
+#: checked by sim.runs.posterior and sim.world.external, which read them
+Posterior = Annotated[Any, Allowed("a path to a posterior.parquet, or {path: ..., model: ...}")]
+External = Annotated[Any, Allowed("a mapping {shape: ..., ...} (sim/world/external.py)")]
 
 
 class RunSettings(Group):
@@ -62,7 +65,7 @@ class RunSettings(Group):
     replicates: Replicates = key(1, "replicates run inside one job, one after another")
     steps: Steps | None = key(None, "weeks to simulate (260 = 5 years); null: until nothing "
                                    "changes (at most model.max_steps)")
-    title: Title = key(None, "figure title; null: the network's name")
+    title: Title | None = key(None, "figure title; null: the network's name")
     track: list[str] | None = key(None, "node attributes recorded per step; null: all known "
                                         "ones present")
     record_agents: bool = key(False, "also write agents.parquet (who became aware and adopted "
@@ -70,9 +73,9 @@ class RunSettings(Group):
     figure: bool = key(True, "write adoption.png beside the tables")
     name: Name = key("adhoc", "a sweep's name: pasim -m writes into results/sweeps/<name>/")
     progress: bool = key(True, "sweeps: a progress bar on stderr")
-    posterior: Subgroup = key(None, "a pasim-calibrate posterior.parquet (or {path, model}): "
+    posterior: Posterior = key(None, "a pasim-calibrate posterior.parquet (or {path, model}): "
                                     "replicate r runs posterior draw r")
-    external: Subgroup = key(None, "time-varying spontaneous adoption, e.g. {shape: "
+    external: External = key(None, "time-varying spontaneous adoption, e.g. {shape: "
                                    "exponential, trend: -0.1} (sim/world/external.py)")
     network: Subgroup = key(..., "the network (network=<option>)")
     model: Subgroup = key(..., "the adoption rule")
@@ -160,7 +163,7 @@ def markdown() -> str:
              "shipped options in `configs/` may set another. A bad value is one line naming "
              "the key, what it allows and the value given.", ""]
     for heading, prefix, group in sections():
-        doc = " ".join((group.__doc__ or "").split())
+        doc = " ".join((group.__doc__ or "").split()).replace("``", "`")
         lines += [f"## {heading}", "", doc, "", "| key | allowed | default | description |",
                   "|:--|:--|:--|:--|"]
         for row in schema.rows(group, prefix):

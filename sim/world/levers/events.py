@@ -51,7 +51,7 @@ class ScheduledEvent(Group):
     step: Step = schema.key(..., "the week it happens, 1..steps")
     size: PositiveInt = schema.key(..., "leaders attending (at most the network's agents)")
     audience: Audience = schema.key(..., "attendees' mix by sector, level or kind; shares sum to 1")
-    region: Annotated[str | None, Allowed("an NHS region name or null")] = schema.key(
+    region: Annotated[str | None, Allowed("an NHS region name")] = schema.key(
         None, "keep attendees to one NHS region; null: anywhere")
     format: Literal[FORMATS] = schema.key(  # type: ignore[valid-type]
         "virtual", "in_person: tables of table_size, every pair tied; virtual: no ties")
