@@ -10,6 +10,7 @@ run time (``sim.networks.register``) has no schema here; its generator checks it
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
@@ -96,8 +97,10 @@ class File(Group):
                                       "means source named target; false: every tie mutual")
 
 
-KeyPlayers = Annotated[list[list[str]], Allowed("a list of [organisation kind, role] pairs")]
-Leaders = Annotated[dict[str, dict[str, int]] | None,
+KeyPlayers = Annotated[Sequence[Sequence[str]],
+                       Allowed("a list of [organisation kind, role] pairs")]
+#: checked in depth (known kinds and roles, counts >= 0) by the generator
+Leaders = Annotated[Mapping[str, Any] | None,
                     Allowed("a mapping of organisation kind to {role: count}")]
 KEY_PLAYERS = [["icb", "board_member"], ["icb", "commissioner"], ["national_body", "board_member"]]
 
@@ -126,7 +129,7 @@ class England(_EnglandCommon):
     """``network=england``: the real system of the 42 ICSs with synthetic ties."""
 
     name: Literal["england"] = key("england", "the network option")
-    icbs: Annotated[str | list[str] | None, Allowed("a list of ICB codes or names")] = \
+    icbs: Annotated[str | Sequence[str] | None, Allowed("a list of ICB codes or names")] = \
         key(None, "ICSs to build, by ODS code or name; null: all 42")
     data_dir: Text | None = key(None, "a directory of the shipped tables' files; null: shipped")
     people_per_leisure_provider: Positive = key(170000.0, "residents per leisure provider")
