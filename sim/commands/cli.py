@@ -158,12 +158,18 @@ def _groups(folders: list[Path]) -> dict[str, dict[str, str]]:
 
 
 def _top_level_keys(folder: Path) -> list[tuple[str, str]]:
-    """(key: default, comment) of the primary config's own keys, as the file documents them."""
+    """(key: shipped value, description) of the primary config's own keys: the value as the
+    file sets it, the description from the schema (``sim.runs.schema.RunSettings``; the
+    file's own comment for a key a user's primary config adds)."""
+    from sim.runs.schema import RunSettings
+
     keys = []
     for line in (folder / "config.yaml").read_text(encoding="utf-8").splitlines():
         if line[:1].isalpha() and ":" in line and not line.startswith(("defaults", "hydra")):
             setting, _, comment = line.partition("#")
-            keys.append((" ".join(setting.split()), comment.strip()))
+            field = RunSettings.model_fields.get(setting.split(":", 1)[0].strip())
+            described = field.description if field is not None else comment.strip()
+            keys.append((" ".join(setting.split()), described))
     return keys
 
 
@@ -181,7 +187,7 @@ def help_text(extra_dir: str | None = None) -> str:
     lines += ["", "Keys of the main config (key=value):"]
     lines += [f"    {setting:<30} {comment}" for setting, comment in _top_level_keys(CONFIG_DIR)]
     lines += ["", "Every key of a group is set the same way (model.threshold=3); "
-              "pasim --cfg job shows them all."]
+              "pasim --cfg job shows them all, docs/config_reference.md what each allows."]
     return "\n".join(lines)
 
 

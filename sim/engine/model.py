@@ -51,6 +51,7 @@ import scipy.sparse as sp
 from sim.engine.agents import AGENT_TYPES, Organisation
 from sim.engine.discount import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
 from sim.engine.network import Network, as_network
+from sim.engine.parameters import check_parameters, check_seed
 from sim.engine.seeding import choose_seeds
 from sim.engine.streams import AgentDraws, stream
 from sim.engine.thresholds import draw_thresholds
@@ -69,24 +70,12 @@ _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "i
 
 Intervention = Callable[["AdoptionModel"], None]
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_)
-
-
-def _probability(value: float, field: str) -> float:
-    if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
-        raise InputError(f"{field}: must be a probability in [0, 1] (got {value!r})")
-    return float(value)
-
-
 def _seed(seed: object) -> int:
     """The replicate's seed: a non-negative integer, or None for a fresh random one."""
+    seed = check_seed(seed)
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise InputError(f"seed: must be a non-negative integer or None (got {seed!r})")
-    return int(seed)
+    return seed
 
 
 def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: float) -> np.ndarray:
@@ -195,14 +184,16 @@ class AdoptionModel(mesa.Model):
                                       ("eager_agents", eager_agents)):
             if not isinstance(flag_value, bool | np.bool_):
                 raise InputError(f"{flag_name}: must be True or False (got {flag_value!r})")
-        self.threshold_kind = threshold_kind
-        self.adoption_rate = _probability(adoption_rate, "model.adoption_rate")
-        self.noise = _probability(noise, "model.noise")
-        self.spontaneous_rate = _probability(spontaneous_rate, "model.spontaneous_rate")
-        self.lapse_rate = _probability(lapse_rate, "model.lapse_rate")
-        if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
-            raise InputError(f"model.max_steps: must be a positive integer (got {max_steps!r})")
-        self.max_steps = max_steps
+        params = check_parameters({
+            "threshold_kind": threshold_kind, "adoption_rate": adoption_rate, "noise": noise,
+            "spontaneous_rate": spontaneous_rate, "lapse_rate": lapse_rate,
+            "max_steps": max_steps})
+        self.threshold_kind = params.threshold_kind
+        self.adoption_rate = params.adoption_rate
+        self.noise = params.noise
+        self.spontaneous_rate = params.spontaneous_rate
+        self.lapse_rate = params.lapse_rate
+        self.max_steps = params.max_steps
 
         # every random number comes from a stream of its own (sim.engine.streams): the
         # thresholds and

@@ -78,26 +78,38 @@ def event_programmes() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (_config_dir() / "levers" / "events").glob("*.yaml")))
 
 
+def _lever_control(key: str, label: str, *, reach: float | None = None,
+                   step: float = 1.0) -> Control:
+    """A control for a lever key: its choices, bounds and whether it is an integer come from
+    the lever's schema (``SCHEMA``), so the page offers what the check accepts; ``reach`` is
+    how far the slider goes where the schema has no upper bound (a budget)."""
+    from sim.engine import schema
+    from sim.world.levers import MODULES
+
+    _, lever, name = key.split(".")
+    spec = MODULES[lever].SCHEMA.model_fields[name]
+    options = schema.choices(spec)
+    if options:
+        return Control(key, label, lever, choices=tuple(options))
+    low, high = schema.bounds(spec)
+    return Control(key, label, lever, low=0.0 if low is None else low,
+                   high=reach if high is None else high, step=step,
+                   integer=schema.is_integer(spec))
+
+
 def controls() -> list[Control]:
     """The levers' settings a strategist changes (the issue's list), cheapest first."""
     return [
-        Control("levers.convening.strategy", "Convening strategy", "convening",
-                choices=convening.STRATEGIES),
-        Control("levers.convening.budget", "Convening budget (£k a year)", "convening",
-                low=0, high=1000, step=10),
-        Control("levers.convening.width", "Bridge width (ties per bridge)", "convening",
-                low=1, high=9, step=1, integer=True),
-        Control("levers.champions.per_system", "Champions per ICS", "champions",
-                low=0, high=5, step=1, integer=True),
-        Control("levers.champions.placement", "Champion placement", "champions",
-                choices=champions.PLACEMENTS),
-        Control("levers.shared_goals.strength", "Shared goal strength", "shared_goals",
-                low=0, high=1, step=0.05),
-        Control("levers.shared_goals.scope", "Shared goal scope", "shared_goals",
-                choices=tuple(shared_goals.SCOPES)),
+        _lever_control("levers.convening.strategy", "Convening strategy"),
+        _lever_control("levers.convening.budget", "Convening budget (£k a year)", reach=1000,
+                       step=10),
+        _lever_control("levers.convening.width", "Bridge width (ties per bridge)", reach=9),
+        _lever_control("levers.champions.per_system", "Champions per ICS", reach=5),
+        _lever_control("levers.champions.placement", "Champion placement"),
+        _lever_control("levers.shared_goals.strength", "Shared goal strength", step=0.05),
+        _lever_control("levers.shared_goals.scope", "Shared goal scope"),
         Control("levers/events", "Events programme", "events", choices=event_programmes()),
-        Control("levers.data.share", "Share of organisations with data", "data",
-                low=0, high=1, step=0.05),
+        _lever_control("levers.data.share", "Share of organisations with data", step=0.05),
     ]
 
 

@@ -54,7 +54,7 @@ def number(value: object, field: str, minimum: float, maximum: float) -> float:
         ok = minimum <= value <= maximum
     if not ok:
         raise InputError(
-            f"{field}: must be a number from {minimum:g} to {maximum:g} (got {value!r})"
+            f"{field}: must be a number in [{minimum:g}, {maximum:g}] (got {value!r})"
         )
     return value  # type: ignore[return-value]
 

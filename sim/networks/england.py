@@ -37,6 +37,7 @@ from sim.errors import InputError, require
 from sim.networks import england_synthetic as synthetic
 from sim.networks.england_synthetic import icb_regions
 from sim.networks.england_tables import Tables, load
+from sim.networks.schema import England
 
 #: Organisation kinds in node order. ``district_council`` is a lower-tier council in a
 #: two-tier area; ``local_authority`` an upper-tier or unitary one (public health sits there).
@@ -635,20 +636,9 @@ def england(
 
 
 def _check(args: Mapping[str, Any]) -> None:
-    """Every parameter as a one-line error naming ``network.<field>``."""
-    synthetic._check_seed(args["seed"])
-    data_dir = args["data_dir"]
-    require(data_dir is None or isinstance(data_dir, str), "network.data_dir",
-            "a directory path or null", data_dir)
-    synthetic._check_int("national_academia", args["national_academia"])
-    for name in (*PROBABILITIES, "min_catchment_share"):
-        synthetic._check_real(name, args[name], "a probability in [0, 1]",
-                              lambda x: 0 <= x <= 1)
-    for name in DEGREES:
-        synthetic._check_real(name, args[name], "a number >= 0", lambda x: x >= 0)
-    for name in (*SIZES, "key_player_influence", "leader_influence", "organisation_influence",
-                 "tie_weight", "membership_weight", "colleague_weight"):
-        synthetic._check_real(name, args[name], "a number > 0", lambda x: x > 0)
+    """Every parameter as a one-line error naming ``network.<field>`` (the schema of
+    ``network=england``, ``sim.networks.schema.England``)."""
+    synthetic.check_parameters(England, args)
 
 
 def icb_table(data_dir: str | None = None) -> pd.DataFrame:

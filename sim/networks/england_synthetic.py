@@ -29,7 +29,10 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.network import Network
+from sim.engine.parameters import plain
+from sim.engine.schema import Group, check
 from sim.errors import InputError, require
+from sim.networks.schema import EnglandSynthetic
 
 #: Organisation kinds, in node order (national, regional, then per ICS in this order).
 ORG_KINDS = (
@@ -108,6 +111,12 @@ def icb_regions() -> pd.DataFrame:
     return table
 
 
+#: organisations per ICS, by kind (means)
+SIZES = ("nhs_trusts_per_system", "pcns_per_system", "local_authorities_per_system",
+         "leisure_providers_per_system", "vcs_organisations_per_system",
+         "community_groups_per_system", "universities_per_system")
+
+
 def england_synthetic(
     seed: int | None = None,
     *,
@@ -182,15 +191,9 @@ def england_synthetic(
     national and regional nodes get -1. ``organisation`` is the organisation's node index for a
     leader, -1 for an organisation. All draws come from ``numpy.random.default_rng(seed)``.
     """
-    counts = dict(
-        nhs_trusts_per_system=nhs_trusts_per_system,
-        pcns_per_system=pcns_per_system,
-        local_authorities_per_system=local_authorities_per_system,
-        leisure_providers_per_system=leisure_providers_per_system,
-        vcs_organisations_per_system=vcs_organisations_per_system,
-        community_groups_per_system=community_groups_per_system,
-        universities_per_system=universities_per_system,
-    )
+    args = dict(locals())
+    check_parameters(EnglandSynthetic, args)
+    counts = {k: args[k] for k in SIZES}
     probabilities = dict(
         p_within_sector=p_within_sector, p_cross_sector=p_cross_sector,
         p_leader_within=p_leader_within, p_leader_cross=p_leader_cross,
@@ -202,17 +205,8 @@ def england_synthetic(
         membership_weight=membership_weight, colleague_weight=colleague_weight,
         deprivation_alpha=deprivation_alpha, deprivation_beta=deprivation_beta,
     )
-    _check_seed(seed)
-    for name, value in counts.items():
-        _check_real(name, value, "a number >= 0", lambda x: x >= 0)
-    _check_int("national_academia", national_academia)
     roles = _resolve_leaders(leaders)
     keys = _resolve_key_players(key_players)
-    for name, value in probabilities.items():
-        _check_real(name, value, "a probability in [0, 1]", lambda x: 0 <= x <= 1)
-    for name, value in positives.items():
-        _check_real(name, value, "a number > 0", lambda x: x > 0)
-    _check_real("deprivation_spread", deprivation_spread, "a number >= 0", lambda x: x >= 0)
 
     rng = np.random.default_rng(seed)
     orgs = _organisations(rng, counts, national_academia, deprivation_alpha, deprivation_beta,
@@ -609,20 +603,10 @@ def _org_labels(
 # validation
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_seed(seed: object) -> None:
-    ok = seed is None or (
-        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0
-    )
-    require(ok, "network.seed", "a non-negative integer or None", seed)
-
-
-def _check_real(name: str, value: object, allowed: str, test: Any) -> None:
-    ok = _is_number(value) and math.isfinite(float(value)) and test(float(value))
-    require(ok, f"network.{name}", allowed, value)
+def check_parameters(schema: type[Group], args: Mapping[str, Any]) -> None:
+    """A generator's arguments against its config schema (``sim.networks.schema``), so the
+    Python API and the config say the same about a bad value (``network.<key>: ...``)."""
+    check(schema, {k: plain(v) for k, v in args.items()}, "network")
 
 
 def _check_int(name: str, value: object) -> None:

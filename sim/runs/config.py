@@ -3,11 +3,11 @@
 A mistake in a config should cost the user one line, not a traceback ten minutes into a sweep
 or a half-written results directory. Checks come in three layers, cheapest first:
 
-1. ``validate(cfg)``: the schema. A table of rules per dotted key (``RULES``, and
-   ``NETWORK_RULES`` per network) gives types, ranges and allowed names; then the cross-field
-   rules (``CROSS_RULES``: bridge width <= cluster size, seeds <= nodes, and the levers' and
-   mechanisms' own checks, events inside the horizon among them). Pure: no I/O, no network
-   built. ``sim.runs.runner.simulate`` calls it first.
+1. ``validate(cfg)``: the schema (``sim.runs.schema``, composed of the schema each layer
+   declares for its keys) gives types, ranges, allowed names and unknown keys; then the
+   cross-field rules (``CROSS_RULES``: bridge width <= cluster size, seeds <= nodes, and the
+   levers' and mechanisms' own checks, events inside the horizon among them). Pure: no I/O,
+   no network built. ``sim.runs.runner.simulate`` calls it first.
 2. ``check_buildable(cfg)``: builds the first replicate's network and model without running a
    step, so the generators', loaders' and levers' own checks run before anything is written.
    A file network is always loaded (its content is what needs checking); a synthetic one only
@@ -18,10 +18,11 @@ or a half-written results directory. Checks come in three layers, cheapest first
    ``???`` value, override syntax, interpolation) into the same one-line ``InputError``.
 
 Every message starts with the dotted key, then what is allowed and the bad value:
-``model.noise: must be a number in [0, 1] (got 1.5)``.
+``model.noise: must be a number in [0, 1] (a probability) (got 1.5)``.
 
-Extending: a new config key gets an entry in ``RULES`` (or ``NETWORK_RULES``); a rule that
-relates several keys is a function ``f(cfg)`` decorated with ``@cross_rule``.
+Extending: a new config key is declared in the schema of the layer that reads it (a field of
+its ``sim.engine.schema.Group``; ``docs/config_reference.md`` is generated from them); a rule
+that relates several keys is a function ``f(cfg)`` decorated with ``@cross_rule``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.runs.paths import NAME_ALLOWED, is_safe_name
+from sim.runs import schema
 from sim.world import liveness
 
 #: the package the build installs the repository's ``configs/`` folder as (setup.py)
@@ -74,24 +75,7 @@ PREFLIGHT_MAX_NODES = 200_000
 
 
 # ------------------------------------------------------------------------------------------
-# rules: one allowed set of values per key
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The values one key may take: a predicate and the words that describe it."""
-
-    allowed: str  # completes "must be ..."
-    ok: Callable[[Any], bool]
-    nullable: bool = False
-    required: bool = False
-
-    def check(self, key: str, value: Any) -> None:
-        if value is None and self.nullable:
-            return
-        if not self.ok(value):
-            null = " or null" if self.nullable else ""
-            raise InputError(f"{key}: must be {self.allowed}{null} (got {value!r})")
+# single keys: the schema (sim.runs.schema)
 
 
 def _is_int(value: Any) -> bool:
@@ -102,132 +86,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def integer(minimum: int | None = None, maximum: int | None = None, **kw: bool) -> Rule:
-    if minimum is not None and maximum is not None:
-        allowed = f"an integer from {minimum} to {maximum}"
-    elif minimum is not None:
-        allowed = f"an integer >= {minimum}"
-    else:
-        allowed = "an integer" if maximum is None else f"an integer <= {maximum}"
-    return Rule(allowed, lambda v: _is_int(v) and (minimum is None or v >= minimum)
-                and (maximum is None or v <= maximum), **kw)
-
-
-def number(minimum: float = -math.inf, maximum: float = math.inf, *, open_low: bool = False,
-           open_high: bool = False, **kw: bool) -> Rule:
-    if math.isinf(maximum):
-        allowed = "a finite number" if math.isinf(minimum) else \
-            f"a number {'>' if open_low else '>='} {minimum:g}"
-    else:
-        allowed = (f"a number in {'(' if open_low else '['}{minimum:g}, "
-                   f"{maximum:g}{')' if open_high else ']'}")
-
-    def ok(v: Any) -> bool:
-        return _is_number(v) and (v > minimum if open_low else v >= minimum) and \
-            (v < maximum if open_high else v <= maximum)
-
-    return Rule(allowed, ok, **kw)
-
-
-def one_of(*options: str, **kw: bool) -> Rule:
-    return Rule(f"one of: {', '.join(options)}", lambda v: isinstance(v, str) and v in options,
-                **kw)
-
-
-def boolean(**kw: bool) -> Rule:
-    return Rule("true or false", lambda v: isinstance(v, bool), **kw)
-
-
-def text(**kw: bool) -> Rule:
-    return Rule("a non-empty string", lambda v: isinstance(v, str) and v != "", **kw)
-
-
-def names(**kw: bool) -> Rule:
-    return Rule("a list of names", lambda v: isinstance(v, list | tuple)
-                and all(isinstance(x, str) for x in v), **kw)
-
-
-#: seeds fit a signed 64-bit integer: collated tables, Parquet and NumPy keep them exactly
-MAX_SEED = 2**63 - 1
-
-#: bounds on how much work one command may ask for (a typo of 10^20 replicates should be an
-#: error, not a run that never ends); far above anything a study needs
-MAX_REPLICATES = 100_000
-MAX_STEPS = 1_000_000
-
-PROBABILITY = number(0.0, 1.0)
-NETWORK_SEED = integer(0, MAX_SEED, nullable=True)
-
-
-def _model_rules() -> dict[str, Rule]:
-    from sim.engine.seeding import STRATEGIES
-    from sim.engine.thresholds import THRESHOLD_KINDS
-
-    return {
-        "seed": integer(0, MAX_SEED),
-        "replicates": integer(1, MAX_REPLICATES),
-        "steps": integer(0, MAX_STEPS, nullable=True),
-        "seed_includes_params": boolean(),
-        "record_agents": boolean(),
-        "figure": boolean(),
-        "progress": boolean(),
-        "name": Rule(NAME_ALLOWED, is_safe_name),
-        "title": Rule("a string or a number", lambda v: isinstance(v, str) or _is_number(v),
-                      nullable=True),
-        "track": names(nullable=True),
-        "network.name": text(required=True),
-        # model.threshold: a number, per-node list or distribution; see _threshold below
-        "model.threshold": Rule("a number, a list or a distribution",
-                                lambda v: v is not None, required=True),
-        "model.threshold_kind": one_of(*THRESHOLD_KINDS),
-        "model.adoption_rate": PROBABILITY,
-        "model.noise": PROBABILITY,
-        "model.spontaneous_rate": PROBABILITY,
-        "model.lapse_rate": PROBABILITY,
-        "model.max_steps": integer(1, MAX_STEPS),
-        "seeding.strategy": one_of("none", *STRATEGIES),
-    }
-
-
-def _network_rules() -> dict[str, dict[str, Rule]]:
-    from sim.networks.clustered import INTERNAL, LAYOUTS
-    from sim.networks.file import FORMATS
-    from sim.networks.lattice import REWIRE
-
-    ring = {"n": integer(3), "k": integer(2), "p": PROBABILITY, "seed": NETWORK_SEED}
-    return {
-        "ring_lattice": {**ring, "rewire": one_of(*REWIRE)},
-        "small_world": ring,
-        "random": {"n": integer(1), "mean_degree": number(0.0), "seed": NETWORK_SEED},
-        "clustered": {"clusters": integer(1), "size": integer(2), "width": integer(0),
-                      "layout": one_of(*LAYOUTS), "internal": one_of(*INTERNAL),
-                      "internal_degree": integer(2, nullable=True), "seed": NETWORK_SEED},
-        "file": {"path": text(required=True), "format": one_of(*FORMATS),
-                 "nodes": text(nullable=True), "source": text(), "target": text(),
-                 "weight": text(nullable=True), "id_column": text()},
-        "england": {"seed": NETWORK_SEED},
-        "networkx": {"generator": text(required=True)},
-    }
-
-
-#: dotted key -> rule, for keys whose place does not depend on other values
-RULES: dict[str, Rule] = _model_rules()
-
-#: network name -> parameter -> rule (parameters the generator checks in depth itself)
-NETWORK_RULES: dict[str, dict[str, Rule]] = _network_rules()
-
-#: keys the model group may hold (anything else would be silently ignored: a typo)
-MODEL_KEYS = tuple(k.split(".", 1)[1] for k in RULES if k.startswith("model."))
-
-#: seeding strategy -> the keys it reads
-SEEDING_KEYS: dict[str, tuple[str, ...]] = {
-    "none": (), "random": ("k",), "degree": ("k",), "neighbourhood": ("node",),
-    "nodes": ("nodes",),
-}
-
 CrossRule = Callable[[Mapping[str, Any]], None]
 
-#: rules relating several keys, run in order after every single-key rule has passed
+#: rules relating several keys, run in order after every single-key check has passed
 CROSS_RULES: list[CrossRule] = []
 
 
@@ -248,16 +109,6 @@ def lookup(cfg: Mapping[str, Any], key: str) -> Any:
             return _ABSENT
         node = node[part]
     return node
-
-
-def _check_rules(cfg: Mapping[str, Any], rules: Mapping[str, Rule], prefix: str = "") -> None:
-    for key, rule in rules.items():
-        value = lookup(cfg, key)
-        if value is _ABSENT:
-            if rule.required:
-                raise InputError(f"{prefix}{key}: missing; it must be {rule.allowed}")
-            continue
-        rule.check(prefix + key, value)
 
 
 def _missing_values(node: Any, path: str = "") -> Iterator[str]:
@@ -283,10 +134,7 @@ def validate(cfg: dict[str, Any]) -> dict[str, Any]:
     for group in REQUIRED_GROUPS:
         if not isinstance(cfg.get(group), Mapping):
             raise InputError(f"{group}: missing config group; choose one, e.g. {group}=<name>")
-    _check_rules(cfg, RULES)
-    name = cfg["network"]["name"]
-    if name in NETWORK_RULES:
-        _check_rules(cfg["network"], NETWORK_RULES[name], prefix="network.")
+    schema.check(cfg, groups_elsewhere=_group_folders())
     for rule in CROSS_RULES:
         rule(cfg)
     return cfg
@@ -311,40 +159,13 @@ def _integer_labels(cfg: Mapping[str, Any]) -> bool:
     return node_count(cfg) is not None
 
 
-@cross_rule
-def _unknown_model_keys(cfg: Mapping[str, Any]) -> None:
-    unknown = sorted(set(cfg["model"]) - set(MODEL_KEYS))
-    if unknown:
-        raise InputError(f"model.{unknown[0]}: unknown key; model has: {', '.join(MODEL_KEYS)}")
-
-
-#: config groups of the top level (each checks its own keys)
-GROUPS = ("network", "model", "seeding", "mechanisms", "levers")
-
-
-def top_level_keys() -> tuple[str, ...]:
-    """Every key the top level may hold: the groups, the keys with a rule, whatever
-    ``config.yaml`` itself defines and every config group folder (so a key or group added
-    there is known without a second list)."""
-    keys = [*GROUPS, *(k for k in RULES if "." not in k)]
+def _group_folders() -> tuple[str, ...]:
+    """Config group folders of the shipped configs (``experiment``, ``calibration`` ...):
+    top-level keys that their own code checks, known without a second list."""
     folder = Path(CONFIG_DIR)
-    if (folder / "config.yaml").is_file():
-        from omegaconf import OmegaConf
-
-        keys += [str(k) for k in OmegaConf.load(folder / "config.yaml")
-                 if k not in ("defaults", "hydra")]
-    if folder.is_dir():
-        keys += sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "hydra")
-    return tuple(dict.fromkeys(keys))
-
-
-@cross_rule
-def _unknown_top_level_keys(cfg: Mapping[str, Any]) -> None:
-    """``+replicats=5`` adds a key nothing reads: a typo, not a setting."""
-    known = top_level_keys()
-    unknown = sorted(set(cfg) - set(known) - {"hydra"})
-    if unknown:
-        raise InputError(f"{unknown[0]}: unknown key; the config has: {', '.join(known)}")
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "hydra"))
 
 
 @cross_rule
@@ -421,39 +242,33 @@ def _threshold(cfg: Mapping[str, Any]) -> None:
 
 @cross_rule
 def _seeding(cfg: Mapping[str, Any]) -> None:
-    """Seeding keys by strategy, and no more initial adopters than nodes."""
+    """No more initial adopters than nodes, each listed once (the schema checked the rest)."""
     seeding = cfg.get("seeding")
     if seeding is None:
         return
-    if not isinstance(seeding, Mapping):
-        raise InputError(f"seeding: must be a seeding strategy, e.g. seeding=neighbourhood "
-                         f"(got {seeding!r})")
     strategy = seeding.get("strategy", "none")
-    allowed = SEEDING_KEYS[strategy]
-    unknown = sorted(set(seeding) - {"strategy", *allowed})
-    if unknown:
-        keys = ", ".join(allowed) or "no other keys"
-        raise InputError(f"seeding.{unknown[0]}: unknown key for strategy {strategy!r}; "
-                         f"it takes: {keys}")
     n = node_count(cfg)
     if strategy in ("random", "degree"):
-        if "k" not in seeding:
-            raise InputError(f"seeding.k: missing; strategy {strategy!r} needs the number of "
-                             "initial adopters")
-        integer(0, n).check("seeding.k", seeding["k"])
+        if n is not None and seeding["k"] > n:
+            raise InputError(f"seeding.k: must be an integer from 0 to the network's {n} nodes "
+                             f"(got {seeding['k']!r})")
     elif strategy == "nodes":
-        nodes = seeding.get("nodes")
-        if not isinstance(nodes, list | tuple):
-            raise InputError(f"seeding.nodes: must be a list of node labels (got {nodes!r})")
+        nodes = seeding["nodes"]
         _no_repeats("seeding.nodes", nodes)
         if n is not None and len(nodes) > n:
             raise InputError(f"seeding.nodes: {len(nodes)} initial adopters but the network "
                              f"has only {n} nodes")
         if _integer_labels(cfg):
             for i, node in enumerate(nodes):
-                integer(0, n - 1).check(f"seeding.nodes[{i}]", node)
+                _node_index(f"seeding.nodes[{i}]", node, n)
     elif strategy == "neighbourhood" and seeding.get("node") is not None and _integer_labels(cfg):
-        integer(0, n - 1).check("seeding.node", seeding["node"])
+        _node_index("seeding.node", seeding["node"], n)
+
+
+def _node_index(key: str, value: Any, n: int) -> None:
+    """A node of a synthetic network, whose labels are 0..n-1."""
+    if not (_is_int(value) and 0 <= value < n):
+        raise InputError(f"{key}: must be an integer from 0 to {n - 1} (got {value!r})")
 
 
 def _no_repeats(key: str, values: Sequence[Any]) -> None:

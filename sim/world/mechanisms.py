@@ -36,34 +36,49 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.engine.discount import CENTRE_LEVELS, DISCOUNTED_BY, discounted, reach, tie_groups  # noqa: F401 (coherence and alignment, used here and re-exported)
 from sim.engine.network import Network
+from sim.engine.schema import Allowed, Group, NonNegative, Share, check, key
 from sim.engine.thresholds import check_thresholds, draw_thresholds
-from sim.errors import InputError
-from sim.networks._checks import number
 
 #: node-table column the equity gap and the per-quintile time series group by
 QUINTILE = "deprivation_quintile"
 
+Thresholds = Annotated[dict[str, Any], Allowed("a mapping of agent type or kind to a "
+                                                 "threshold or distribution")]
+
+
+class MechanismParameters(Group):
+    """The ``mechanisms`` group; each default is the mechanism's "off" value, so that
+    ``mechanisms=none`` (or no key at all) is the plain model."""
+
+    thresholds: Thresholds = key({}, "threshold per agent type or kind (a kind's entry wins); "
+                                     "nodes not listed use model.threshold")
+    cap_at_reach: bool = key(False, "cap a count threshold at what the agent's whole network "
+                                    "can give")
+    deprivation_penalty: NonNegative = key(0.0, "threshold x (1 + penalty x deprivation)")
+    coherence: Share = key(1.0, "how much a cross-sector tie counts (messaging coherence)")
+    alignment: Share = key(1.0, "how much a centre-place tie counts (national-local alignment)")
+    adoption_pace: Share = key(1.0, "weekly chance that an agent above threshold embeds PA "
+                                    "that week (x model.adoption_rate)")
+    external_evidence: Share = key(0.0, "weekly chance that a non-adopter adopts from guidance "
+                                        "and evidence alone")
+    awareness_uptake: Share = key(0.0, "weekly chance that an aware agent below threshold "
+                                       "adopts")
+    lapse_rate: Share = key(0.0, "weekly chance that an adopter below threshold drops PA "
+                                 "(competing priorities)")
+    additive_framing: bool = key(False, "PA framed as adding to partners' goals: lapse x "
+                                        "additive_lapse_factor")
+    additive_lapse_factor: Share = key(1.0, "the lapse multiplier of additive framing")
+
+
 #: Mechanism keys and their "off" values (``mechanisms=none``): the plain model.
-NEUTRAL: dict[str, Any] = {
-    "thresholds": {},
-    "cap_at_reach": False,
-    "deprivation_penalty": 0.0,
-    "coherence": 1.0,
-    "alignment": 1.0,
-    "adoption_pace": 1.0,
-    "external_evidence": 0.0,
-    "awareness_uptake": 0.0,
-    "lapse_rate": 0.0,
-    "additive_framing": False,
-    "additive_lapse_factor": 1.0,
-}
+NEUTRAL: dict[str, Any] = MechanismParameters().model_dump()
 
 
 @dataclass(frozen=True)
@@ -84,27 +99,11 @@ class Mechanisms:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any] | None) -> Mechanisms:
-        """Missing keys take their neutral value; unknown keys and bad values are errors."""
-        cfg = dict(cfg or {})
-        unknown = sorted(set(cfg) - set(NEUTRAL))
-        if unknown:
-            raise InputError(f"mechanisms.{unknown[0]}: unknown mechanism; allowed: "
-                             f"{', '.join(NEUTRAL)}")
-        values = {**NEUTRAL, **{k: v for k, v in cfg.items() if v is not None}}
-        thresholds = values["thresholds"]
-        if not isinstance(thresholds, Mapping):
-            raise InputError("mechanisms.thresholds: must be a mapping of agent type or kind to "
-                             f"a threshold or distribution (got {thresholds!r})")
-        for key in ("cap_at_reach", "additive_framing"):
-            if not isinstance(values[key], bool):
-                raise InputError(f"mechanisms.{key}: must be true or false (got {values[key]!r})")
-        for key, hi in (("deprivation_penalty", np.inf), ("coherence", 1.0), ("alignment", 1.0),
-                        ("adoption_pace", 1.0), ("external_evidence", 1.0),
-                        ("awareness_uptake", 1.0),
-                        ("lapse_rate", 1.0),
-                        ("additive_lapse_factor", 1.0)):
-            values[key] = number(values[key], f"mechanisms.{key}", 0.0, hi)
-        values["thresholds"] = {str(k): v for k, v in thresholds.items()}
+        """Missing (or null) keys take their neutral value; unknown keys and bad values are
+        errors."""
+        given = {k: v for k, v in (cfg or {}).items() if v is not None}
+        values = check(MechanismParameters, given, "mechanisms").model_dump()
+        values["thresholds"] = {str(k): v for k, v in values["thresholds"].items()}
         return cls(**values)
 
     def lapse(self) -> float:

@@ -1,6 +1,7 @@
 """The levers a strategist can pull, one module each, each with its cost.
 
-Every lever module has ``check(cfg, steps) -> settings`` (one-line ``InputError`` naming
+Every lever module declares its settings as ``SCHEMA`` (``sim.engine.schema.Group``), has
+``check(cfg, steps) -> settings`` (one-line ``InputError`` naming
 ``levers.<lever>.<key>`` for a bad value; used by ``sim.runs.config.validate`` before anything
 runs) and ``apply(cfg, plan)``, which edits the replicate's ``Plan``: model arguments
 (coherence, alignment, thresholds, champions, influence), interventions run at the start of

@@ -33,40 +33,43 @@ Cost: ``cost_per_champion_year`` (£k) for each champion, every year.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from pydantic import Field
 
+from sim.engine import schema
 from sim.engine.model import EPS
-from sim.errors import InputError
-from sim.networks._checks import choice, integer
-from sim.world.levers.plan import Plan, amount, settings
+from sim.engine.schema import Group, NonNegative, NonNegativeInt, key
+from sim.world.levers.plan import Plan
 from sim.world.liveness import track, unused
 
 FIELD = "levers.champions"
-DEFAULTS: dict[str, Any] = {
-    "per_system": 0,
-    "placement": "random",
-    "influence": 1.0,
-    "cost_per_champion_year": 0.0,
-}
 PLACEMENTS = ("random", "degree", "betweenness", "bridging", "neighbourhood",
               "complex_centrality")
 BETWEENNESS_SAMPLES = 64
 
 
+class ChampionSettings(Group):
+    """``levers.champions``: committed adopters with extra influence, per ICS."""
+
+    per_system: NonNegativeInt = key(0, "champions (PACCs) per ICS")
+    placement: Literal[PLACEMENTS] = key(  # type: ignore[valid-type]
+        "random", "how each ICS's champions are chosen among its leaders")
+    influence: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = key(
+        1.0, "multiplier on a champion's weight")
+    cost_per_champion_year: NonNegative = key(0.0, "cost per champion per year, £k")
+
+
+#: the settings this lever reads, and their defaults
+SCHEMA = ChampionSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
+
+
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
-    s = settings(cfg, DEFAULTS, FIELD)
-    s["per_system"] = integer(s["per_system"], f"{FIELD}.per_system", minimum=0)
-    choice(s["placement"], f"{FIELD}.placement", PLACEMENTS)
-    s["influence"] = amount(s["influence"], f"{FIELD}.influence")
-    if s["influence"] < 1.0:
-        raise InputError(f"{FIELD}.influence: must be a multiplier >= 1 (got {s['influence']:g})")
-    s["cost_per_champion_year"] = amount(s["cost_per_champion_year"],
-                                         f"{FIELD}.cost_per_champion_year")
-    return s
+    return schema.check(ChampionSettings, cfg, FIELD).model_dump()
 
 
 def systems(plan: Plan) -> list[np.ndarray]:

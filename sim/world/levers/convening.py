@@ -34,50 +34,51 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from sim.engine import schema
 from sim.engine.model import AdoptionModel
+from sim.engine.schema import Group, NonNegative, Positive, PositiveInt, key
 from sim.errors import InputError
-from sim.networks._checks import choice, integer
 from sim.networks.bridges import bridge, bridge_ties
-from sim.world.levers.plan import STEPS_PER_YEAR, Plan, amount, settings
+from sim.world.levers.plan import STEPS_PER_YEAR, Plan
 from sim.world.liveness import track, unused
 
 FIELD = "levers.convening"
-DEFAULTS: dict[str, Any] = {
-    "strategy": "none",
-    "budget": 0.0,
-    "cost_per_tie": 1.0,
-    "width": 2,
-    "fade": None,
-    "rounds_per_year": 4,
-}
 STRATEGIES = ("none", "random", "wide_bridges", "targeted")
 #: below this adopted share a cluster has not yet tipped (a target for targeted convening)
 TIPPED = 0.5
 _ATTEMPTS = 100
 
 
+class ConveningSettings(Group):
+    """``levers.convening``: a yearly budget that builds ties between clusters."""
+
+    strategy: Literal[STRATEGIES] = key(  # type: ignore[valid-type]
+        "none", "random: single ties; wide_bridges: w x w ties; targeted: wide bridges next to "
+                "adopters; none: no budget allowed")
+    budget: NonNegative = key(0.0, "convening resource per year, £k")
+    cost_per_tie: Positive = key(1.0, "cost per new working tie brokered, £k")
+    width: PositiveInt = key(2, "people on each side of a bridge, all tied (wide_bridges, "
+                                "targeted)")
+    fade: PositiveInt | None = key(None, "weeks a built tie lasts; null: permanent")
+    rounds_per_year: PositiveInt = key(4, "convening rounds a year, evenly spaced",
+                                       le=STEPS_PER_YEAR)
+
+
+#: the settings this lever reads, and their defaults
+SCHEMA = ConveningSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
+
+
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
-    s = settings(cfg, DEFAULTS, FIELD)
-    choice(s["strategy"], f"{FIELD}.strategy", STRATEGIES)
-    s["budget"] = amount(s["budget"], f"{FIELD}.budget")
+    s = schema.check(ConveningSettings, cfg, FIELD).model_dump()
     if s["strategy"] == "none" and s["budget"] > 0:
         raise InputError(f"{FIELD}.budget: strategy 'none' builds no ties, so a budget of "
                          f"{s['budget']:g} would buy nothing; set {FIELD}.strategy to one of "
                          "random, wide_bridges, targeted")
-    cost = s["cost_per_tie"]
-    s["cost_per_tie"] = amount(cost, f"{FIELD}.cost_per_tie")
-    if s["cost_per_tie"] <= 0:
-        raise InputError(f"{FIELD}.cost_per_tie: must be > 0 (got {cost!r})")
-    s["width"] = integer(s["width"], f"{FIELD}.width", minimum=1)
-    if s["fade"] is not None:
-        s["fade"] = integer(s["fade"], f"{FIELD}.fade", minimum=1,
-                            allowed="an integer >= 1 (weeks) or null (ties never fade)")
-    s["rounds_per_year"] = integer(s["rounds_per_year"], f"{FIELD}.rounds_per_year", minimum=1,
-                                   maximum=STEPS_PER_YEAR)
     return s
 
 

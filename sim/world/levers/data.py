@@ -10,26 +10,36 @@ Cost: ``cost_per_org_year`` (£k) for each capable organisation, every year.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field
 
-from sim.networks._checks import number
-from sim.world.levers.plan import Plan, amount, settings
+from sim.engine import schema
+from sim.engine.schema import Group, NonNegative, Share, key
+from sim.world.levers.plan import Plan
 from sim.world.liveness import track, unused
 from sim.world.mechanisms import raise_towards_one
 
 FIELD = "levers.data"
-DEFAULTS: dict[str, Any] = {"share": 0.0, "threshold_reduction": 0.25, "cost_per_org_year": 0.0}
+
+
+class DataSettings(Group):
+    """``levers.data``: organisations that can see their population's activity data."""
+
+    share: Share = key(0.0, "share of organisations with data capability")
+    threshold_reduction: Annotated[float, Field(ge=0.0, le=0.95, allow_inf_nan=False)] = key(
+        0.25, "their (and their leaders') thresholds x (1 - this)")
+    cost_per_org_year: NonNegative = key(0.0, "cost per organisation per year, £k")
+
+
+#: the settings this lever reads, and their defaults
+SCHEMA = DataSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
 
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
-    s = settings(cfg, DEFAULTS, FIELD)
-    s["share"] = number(s["share"], f"{FIELD}.share", 0.0, 1.0)
-    s["threshold_reduction"] = number(s["threshold_reduction"], f"{FIELD}.threshold_reduction",
-                                      0.0, 0.95)
-    s["cost_per_org_year"] = amount(s["cost_per_org_year"], f"{FIELD}.cost_per_org_year")
-    return s
+    return schema.check(DataSettings, cfg, FIELD).model_dump()
 
 
 def capable_nodes(plan: Plan, share: float) -> tuple[np.ndarray, int]:

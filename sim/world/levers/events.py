@@ -17,75 +17,88 @@ Cost: each event's ``cost`` (£k), charged in its week.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from sim.engine import schema
 from sim.engine.model import AdoptionModel
+from sim.engine.schema import Allowed, Group, NonNegative, PositiveInt, Share
 from sim.errors import InputError
-from sim.networks._checks import choice, integer, number
-from sim.world.levers.plan import Plan, amount, settings
+from sim.world.levers.plan import Plan
 from sim.world.liveness import track, unused
 
 FIELD = "levers.events"
-DEFAULTS: dict[str, Any] = {"schedule": []}
-EVENT_DEFAULTS: dict[str, Any] = {
-    "name": None,
-    "step": None,
-    "size": None,
-    "audience": None,
-    "region": None,
-    "format": "virtual",
-    "clarity": 0.5,
-    "cost": 0.0,
-    "table_size": 8,
-    "fade": None,
-}
 FORMATS = ("virtual", "in_person")
 #: node attributes an audience share may be keyed by
 AUDIENCE_COLUMNS = ("sector", "level", "kind")
 
+Audience = Annotated[dict[str, Share], Field(min_length=1),
+                     Allowed("a mapping of sector, level or kind to its share of attendees, "
+                             "e.g. {health: 0.5, national: 0.5}")]
+
+
+Step = Annotated[int, Field(ge=1),
+                 Allowed("an integer from 1 up to steps; step 0 is the state before the run")]
+
+
+class ScheduledEvent(Group):
+    """One event of ``levers.events.schedule``."""
+
+    name: str | None = schema.key(None, "a label for tables and figures")
+    step: Step = schema.key(..., "the week it happens, 1..steps")
+    size: PositiveInt = schema.key(..., "leaders attending (at most the network's agents)")
+    audience: Audience = schema.key(..., "attendees' mix by sector, level or kind; shares sum to 1")
+    region: Annotated[str | None, Allowed("an NHS region name")] = schema.key(
+        None, "keep attendees to one NHS region; null: anywhere")
+    format: Literal[FORMATS] = schema.key(  # type: ignore[valid-type]
+        "virtual", "in_person: tables of table_size, every pair tied; virtual: no ties")
+    clarity: Share = schema.key(0.5, "chance that an attendee comes away aware (clear objectives)")
+    cost: NonNegative = schema.key(0.0, "cost of the event, £k, charged in its week")
+    table_size: Annotated[int, Field(ge=2)] = schema.key(8, "people per table (in person)")
+    fade: PositiveInt | None = schema.key(None, "weeks a tie made at a table lasts; null: "
+                                                "permanent")
+
+
+class EventSettings(Group):
+    """``levers.events``: scheduled convening events."""
+
+    schedule: list[ScheduledEvent] | None = schema.key([], "the events, in any order")
+
+
+#: the settings this lever reads, and their defaults
+SCHEMA = EventSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
+
 
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
-    s = settings(cfg, DEFAULTS, FIELD)
-    schedule = s["schedule"] or []
-    if isinstance(schedule, Mapping | str) or not isinstance(schedule, Sequence):
-        raise InputError(f"{FIELD}.schedule: must be a list of events (got {schedule!r})")
-    s["schedule"] = [check_event(e, f"{FIELD}.schedule[{i}]", steps)
-                     for i, e in enumerate(schedule)]
+    given = dict(cfg or {})
+    if isinstance(given.get("schedule"), Mapping | str):  # not a list: say so, not "events"
+        raise InputError(f"{FIELD}.schedule: must be a list of events "
+                         f"(got {given['schedule']!r})")
+    s = schema.check(EventSettings, given, FIELD).model_dump()
+    s["schedule"] = [_within(e, f"{FIELD}.schedule[{i}]", steps)
+                     for i, e in enumerate(s["schedule"] or [])]
     return s
 
 
 def check_event(event: Any, field: str, steps: int | None) -> dict[str, Any]:
-    if not isinstance(event, Mapping):
-        raise InputError(f"{field}: must be a mapping with step, size, audience, ... "
-                         f"(got {event!r})")
-    e = settings(event, EVENT_DEFAULTS, field)
-    horizon = "" if steps is None else f" up to steps = {steps} (the run's horizon)"
-    allowed = f"an integer from 1{horizon}; step 0 is the state before the run"
-    e["step"] = integer(e["step"], f"{field}.step", minimum=1, maximum=steps, allowed=allowed)
-    e["size"] = integer(e["size"], f"{field}.size", minimum=1)
-    audience = e["audience"]
-    if not isinstance(audience, Mapping) or not audience:
-        raise InputError(f"{field}.audience: must be a mapping of sector, level or kind to its "
-                         f"share of attendees, e.g. {{health: 0.5, national: 0.5}} "
-                         f"(got {audience!r})")
-    shares = {str(k): number(v, f"{field}.audience.{k}", 0.0, 1.0) for k, v in audience.items()}
-    total = sum(shares.values())
+    """One event's settings (defaults filled in), checked against ``ScheduledEvent`` and the run."""
+    return _within(schema.check(ScheduledEvent, event, field).model_dump(), field, steps)
+
+
+def _within(e: dict[str, Any], field: str, steps: int | None) -> dict[str, Any]:
+    """What the schema cannot say: the run's horizon, and shares that sum to 1."""
+    if steps is not None and e["step"] > steps:
+        raise InputError(f"{field}.step: must be an integer from 1 up to steps = {steps} (the "
+                         f"run's horizon); step 0 is the state before the run "
+                         f"(got {e['step']!r})")
+    total = sum(e["audience"].values())
     if abs(total - 1.0) > 1e-6:
         raise InputError(f"{field}.audience: shares must sum to 1 (got {total:g})")
-    e["audience"] = shares
-    if e["region"] is not None and not isinstance(e["region"], str):
-        raise InputError(f"{field}.region: must be an NHS region name or null "
-                         f"(got {e['region']!r})")
-    choice(e["format"], f"{field}.format", FORMATS)
-    e["clarity"] = number(e["clarity"], f"{field}.clarity", 0.0, 1.0)
-    e["cost"] = amount(e["cost"], f"{field}.cost")
-    e["table_size"] = integer(e["table_size"], f"{field}.table_size", minimum=2)
-    if e["fade"] is not None:
-        e["fade"] = integer(e["fade"], f"{field}.fade", minimum=1,
-                            allowed="an integer >= 1 (weeks) or null (ties never fade)")
+    e["audience"] = {str(k): float(v) for k, v in e["audience"].items()}
     return e
 
 

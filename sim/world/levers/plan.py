@@ -14,7 +14,7 @@ lever at zero reproduces the baseline exactly, and two lever settings share ever
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,6 @@ import numpy as np
 
 from sim.engine import streams
 from sim.engine.network import Network
-from sim.errors import InputError
 from sim.world.mechanisms import adjust_thresholds, cap_at_reach, draw_by_type
 
 if TYPE_CHECKING:
@@ -34,30 +33,6 @@ STEPS_PER_YEAR = 52
 LEVERS = ("convening", "shared_goals", "champions", "events", "data")
 
 Intervention = Callable[["AdoptionModel"], None]
-
-
-def settings(cfg: Mapping[str, Any] | None, defaults: Mapping[str, Any],
-             field: str) -> dict[str, Any]:
-    """A lever's config over its defaults; an unknown key is a one-line error."""
-    cfg = dict(cfg or {})
-    unknown = sorted(set(cfg) - set(defaults))
-    if unknown:
-        raise InputError(f"{field}.{unknown[0]}: unknown setting; allowed: {', '.join(defaults)}")
-    return {**defaults, **cfg}
-
-
-def amount(value: object, field: str) -> float:
-    """A money amount or budget: a finite number >= 0."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0:
-        raise InputError(f"{field}: must be a number >= 0 (got {value!r})")
-    return float(value)
-
-
-def flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"{field}: must be true or false (got {value!r})")
-    return value
 
 
 @dataclass

@@ -15,23 +15,18 @@ Cost: ``cost_per_year`` (£k) while the goal is on (strength > 0).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from sim.engine import schema
+from sim.engine.schema import Group, NonNegative, Share, key
 from sim.errors import InputError
-from sim.networks._checks import choice, number
-from sim.world.levers.plan import Plan, amount, flag, settings
+from sim.world.levers.plan import Plan
 from sim.world.liveness import track, unused
 from sim.world.mechanisms import raise_towards_one
 
 FIELD = "levers.shared_goals"
-DEFAULTS: dict[str, Any] = {
-    "strength": 0.0,
-    "scope": "all",
-    "inequalities_focus": False,
-    "cost_per_year": 0.0,
-}
 #: scope -> the levels whose nodes share the goal (None: every node)
 SCOPES: dict[str, tuple[str, ...] | None] = {
     "ics": ("system", "local"),
@@ -40,13 +35,24 @@ SCOPES: dict[str, tuple[str, ...] | None] = {
 }
 
 
+class SharedGoalSettings(Group):
+    """``levers.shared_goals``: a goal the partners in scope share."""
+
+    strength: Share = key(0.0, "share of the coherence and alignment gap closed in scope")
+    scope: Literal[tuple(SCOPES)] = key(  # type: ignore[valid-type]
+        "all", "ics: systems and local partners; national: the centre; all: everyone")
+    inequalities_focus: bool = key(False, "also remove `strength` of the deprivation penalty "
+                                          "in scope")
+    cost_per_year: NonNegative = key(0.0, "cost per year while strength > 0, £k")
+
+
+#: the settings this lever reads, and their defaults
+SCHEMA = SharedGoalSettings
+DEFAULTS: dict[str, Any] = SCHEMA().model_dump()
+
+
 def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, Any]:
-    s = settings(cfg, DEFAULTS, FIELD)
-    s["strength"] = number(s["strength"], f"{FIELD}.strength", 0.0, 1.0)
-    choice(s["scope"], f"{FIELD}.scope", SCOPES)
-    flag(s["inequalities_focus"], f"{FIELD}.inequalities_focus")
-    s["cost_per_year"] = amount(s["cost_per_year"], f"{FIELD}.cost_per_year")
-    return s
+    return schema.check(SharedGoalSettings, cfg, FIELD).model_dump()
 
 
 def in_scope(nodes, scope: str) -> np.ndarray:
