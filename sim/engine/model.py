@@ -49,19 +49,19 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.engine.agents import AGENT_TYPES, Organisation
-from sim.engine.discount import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
+from sim.engine.batch import EPS, Group, State, advance, spread_awareness  # noqa: F401 (EPS)
+from sim.engine.built import BuiltTies, excess_entries, gather_rows
+from sim.engine.discount import (  # noqa: F401 (CENTRE_LEVELS, tie_groups: re-exported)
+    CENTRE_LEVELS,
+    discounted,
+    tie_factors,
+    tie_groups,
+)
 from sim.engine.network import Network, as_network
 from sim.engine.seeding import choose_seeds
 from sim.engine.streams import AgentDraws, stream
 from sim.engine.thresholds import draw_thresholds
 from sim.errors import InputError
-
-#: Exposure sums are floating point; an agent exactly at threshold must adopt whatever the
-#: order of summation, so comparisons allow this much rounding.
-EPS = 1e-9
-
-#: Above this share of changed agents a full sparse product is cheaper than scatter-adds.
-_FULL_RECOMPUTE_SHARE = 0.05
 
 #: Node-table columns that are array-backed agent properties, not copied onto agents.
 _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "influence",
@@ -101,30 +101,6 @@ def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: floa
     if not np.all(np.isfinite(arr)) or arr.min(initial=lo) < lo or arr.max(initial=hi) > hi:
         raise InputError(f"{field}: values must be in [{lo:g}, {hi:g}]")
     return arr
-
-
-def _symmetric_max(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """Ties (u, v, w) as a symmetric matrix; a repeated tie keeps its largest weight."""
-    keep = u != v
-    u, v, w = u[keep], v[keep], w[keep]
-    rows, cols, data = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
-    order = np.lexsort((-data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sp.csr_array((data[first], (rows[first], cols[first])), shape=(n, n))
-
-
-def _gather_rows(m: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored entries of ``rows`` of ``m``: column indices, values, entries per row."""
-    starts = m.indptr[rows]
-    lengths = m.indptr[rows + 1] - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return m.indices[:0], m.data[:0], lengths
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    positions = offsets + np.arange(total)
-    return m.indices[positions], m.data[positions], lengths
 
 
 class AdoptionModel(mesa.Model):
@@ -355,10 +331,10 @@ class AdoptionModel(mesa.Model):
         return self._combined(1)
 
     def _combined(self, which: int) -> sp.csr_array:
-        net, extra = self._net[which], self._extra[which] if self._extra else None
-        if extra is None:
+        net = self._net[which]
+        if self._extra is None:
             return net
-        out = (net + extra).tocsr()
+        out = (net + self._extra.matrix(which)).tocsr()
         out.sort_indices()
         return out
 
@@ -371,78 +347,82 @@ class AdoptionModel(mesa.Model):
         return adjacency, matrix, adjacency, matrix
 
     def _rebuild(self) -> None:
-        """Recompute the built ties' part of the reinforcement after ties were built or faded.
+        """The tie matrices, degrees, thresholds and exposures from scratch (at construction).
 
-        The network's own matrices never change, so they are made once; built ties live in a
-        small matrix of their excess over the network's weight (a repeated tie keeps its
-        largest weight: max(a, s) = a + max(s - a, 0)), added to every product. The discount
-        of a tie does not depend on its weight, so discounting the parts adds up exactly.
+        The network's own matrices never change, so they are made once; ties built during
+        the run live apart as their excess over the network (``sim.engine.built``) and are
+        applied as they change (``_refresh_built``).
         """
         if not hasattr(self, "_net"):
             self._net = self._ties(self.network.adjacency)
-        live = [t for t in self._built if t[3] > self.steps]
-        self._built = live
-        self._extra = None
-        if live:
-            u, v, w = (np.concatenate([t[i] for t in live]) for i in range(3))
-            excess = self._excess(_symmetric_max(u, v, w, self.n).tocoo())
-            if excess.nnz:
-                self._extra = self._ties(excess)
+        self._extra = self._built_entries()
         if self.threshold_kind == "fraction":
             # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
             # reinforcement E_i an agent gets, not the share of it that it needs
-            degree = self._product(0, self.influence)
-            self.effective_threshold = np.where(degree > 0, self.threshold * degree, np.inf)
+            self._degree = self._product(0, self.influence)
+            self.effective_threshold = np.where(self._degree > 0,
+                                                self.threshold * self._degree, np.inf)
         else:
             self.effective_threshold = self.threshold
         self.exposure = self._product(1, self.adopted * self.influence)
         self._dirty = False
 
-    def _excess(self, built: sp.coo_array) -> sp.csr_array:
-        """How much each built tie adds to the network's weight of the same tie (>= 0)."""
+    def _built_entries(self) -> BuiltTies | None:
+        """The live built ties' excess over the network's (None: there is none)."""
+        self._built = [t for t in self._built if t[3] > self.steps]
+        if not self._built:
+            return None
         net = self.network.adjacency
         if not hasattr(self, "_net_keys"):  # sorted (row, col) keys of the network's ties
             rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(net.indptr))
             self._net_keys = rows * self.n + net.indices
-        keys = built.row.astype(np.int64) * self.n + built.col
-        at = np.minimum(np.searchsorted(self._net_keys, keys), max(net.nnz - 1, 0))
-        present = (self._net_keys[at] == keys) if net.nnz else np.zeros(keys.size, bool)
-        current = np.where(present, net.data[at] if net.nnz else 0.0, 0.0)
-        add = np.maximum(built.data - current, 0.0).astype(net.data.dtype)
-        keep = add > 0
-        index = net.indices.dtype
-        out = sp.csr_array((add[keep], (built.row[keep].astype(index),
-                                        built.col[keep].astype(index))), shape=net.shape)
-        out.sort_indices()
-        return out
+        rows, cols, weight = excess_entries(self._built, net, self._net_keys)
+        if not rows.size:
+            return None
+        factor = tie_factors(rows, cols, self.network.nodes, self.coherence, self.alignment,
+                             self._tie_codes)
+        reinforcement = weight if factor is None else (weight * factor).astype(weight.dtype)
+        return BuiltTies(self.n, rows, cols, weight, reinforcement)
+
+    def _refresh_built(self) -> None:
+        """Apply the ties built or faded since the last step: only the entries that changed
+        move the exposure (and, for fraction thresholds, the degree) of the agents at their
+        ends, in place."""
+        old = self._extra or BuiltTies.empty(self.n, self.network.adjacency.dtype)
+        new = self._built_entries()
+        rows, cols, weight, reinforcement = (new or BuiltTies.empty(
+            self.n, old.weight.dtype)).minus(old)
+        self._extra = new
+        self._dirty = False
+        if not rows.size:
+            return
+        np.add.at(self.exposure, rows,
+                  reinforcement * (self.adopted[cols] * self.influence[cols]))
+        if self.threshold_kind == "fraction":
+            np.add.at(self._degree, rows, weight * self.influence[cols])
+            degree = self._degree[rows]
+            self.effective_threshold[rows] = np.where(degree > 0,
+                                                      self.threshold[rows] * degree, np.inf)
 
     def _product(self, which: int, x: np.ndarray) -> np.ndarray:
         """The network's matrix ``which`` (0 weights, 1 reinforcement) plus built ties, @ x."""
         out = self._net[which] @ x
         if self._extra is not None:
-            out += self._extra[which] @ x
+            self._extra.add_product(which, x, out)
         return out
 
     def _columns(self, which: int, agents: np.ndarray) -> list[tuple[np.ndarray, ...]]:
         """Rows of the transposes (2 weights, 3 reinforcement) for ``agents`` -- their
-        columns -- as (indices, data, entries per agent), gathered straight from the CSR arrays
-        (scipy's row slicing costs more than the step's arithmetic)."""
-        parts = [_gather_rows(self._net[which], agents)]
+        columns -- as (indices, data, entries per agent), the network's then the built ties'."""
+        parts = [gather_rows(self._net[which], agents)]
         if self._extra is not None:
-            parts.append(_gather_rows(self._extra[which], agents))
+            parts.append(self._extra.columns(which, agents))
         return parts
 
     def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
         """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
         return discounted(adjacency, self.network.nodes, self.coherence, self.alignment,
                           self._tie_codes)
-
-    def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
-        if changed.size > _FULL_RECOMPUTE_SHARE * self.n:
-            self.exposure = self._product(1, self.adopted * self.influence)
-            return
-        for indices, data, per_row in self._columns(3, changed):
-            np.add.at(self.exposure, indices, data * np.repeat(delta, per_row))
 
     # ------------------------------------------------------------------------------------
     # dynamics
@@ -452,53 +432,26 @@ class AdoptionModel(mesa.Model):
                 and self.spontaneous_rate == 0.0 and not self.interventions)
 
     def step(self) -> None:
-        """One synchronous step: every agent decides from the state at the start of it."""
+        """One synchronous step: every agent decides from the state at the start of it.
+
+        The step itself is ``sim.engine.batch.advance`` on this model alone: the same code a
+        batch of replicates runs, which is what makes a replicate in a batch identical to it
+        run alone."""
+        advance([self], State.of_one(self), [Group(np.ones(1, dtype=bool), self)])
+
+    def _start_step(self) -> None:
+        """Before anyone decides: the interventions, then the ties built or faded."""
         self._stepping = True
         for intervention in self.interventions:
             intervention(self)
         self._stepping = False
         if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
-            self._rebuild()
-        adopted = self.adopted
-        above = self.exposure >= self.effective_threshold - EPS
-        candidates = ~adopted
-        new = candidates & above
-        if self.adoption_rate < 1.0:
-            idx = np.flatnonzero(new)
-            new[idx[self._draw("adopt", idx) >= self.adoption_rate]] = False
-        if self.noise > 0.0:
-            idx = np.flatnonzero(candidates & ~above & self.aware)
-            new[idx[self._draw("noise", idx) < self.noise]] = True
-        if self.spontaneous_rate > 0.0:
-            idx = np.flatnonzero(candidates & ~new)
-            new[idx[self._draw("spontaneous", idx) < self.spontaneous_rate]] = True
-        lapsed = np.zeros(0, dtype=np.int64)
-        if self.lapse_rate > 0.0:
-            idx = np.flatnonzero(adopted & ~above & ~self.committed)
-            lapsed = idx[self._draw("lapse", idx) < self.lapse_rate]
-
-        gained = np.flatnonzero(new)
-        adopted[gained] = True
-        adopted[lapsed] = False
-        changed = np.concatenate([gained, lapsed])
-        if changed.size:
-            delta = np.concatenate([self.influence[gained], -self.influence[lapsed]])
-            self._update_exposure(changed, delta)
-        self._hear_from(gained)
-        self._last_changed = int(changed.size)
-        self._record(new=int(gained.size), lapsed=int(lapsed.size))
-
-    def _draw(self, decision: str, agents: np.ndarray) -> np.ndarray:
-        """This step's uniforms for ``decision`` of ``agents``: each agent's own number,
-        whoever else faces the decision (common random numbers, ``sim.engine.streams``)."""
-        return self.draws.uniforms(decision, self.steps, agents)
+            self._refresh_built()
 
     def _hear_from(self, adopters: np.ndarray) -> None:
         """Awareness follows influence: whoever listens to a new adopter has heard of it."""
-        if adopters.size:
-            self.aware[adopters] = True
-            for indices, _, _ in self._columns(2, adopters):
-                self.aware[indices] = True
+        spread_awareness([self], [Group(np.ones(1, dtype=bool), self)], self.aware[None],
+                         np.zeros(adopters.size, dtype=np.int64), adopters)
 
     def run(self, steps: int | None = None) -> AdoptionModel:
         """Run ``steps`` steps, or with ``None`` until a fixed point (or ``max_steps``).
@@ -536,7 +489,9 @@ class AdoptionModel(mesa.Model):
             stacked.append(np.where(codes >= 0, codes + offset, -1))
             offset += len(labels)
         self._track_bins = offset
-        self._last_state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        #: (adopted, aware) at the last record and the group counts of both, kept up to date
+        #: from the agents that changed (``sim.engine.batch``); None when nothing is tracked
+        self._track_state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._track_codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
                              if stacked else None)
         return tracked
@@ -545,36 +500,22 @@ class AdoptionModel(mesa.Model):
         chosen = self._track_codes[:, mask].ravel()
         return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
 
-    def _counts_now(self, state: np.ndarray, key: str) -> np.ndarray:
-        """Group counts of ``state`` (adopted or aware), updated from the agents whose state
-        changed since the last record (a step changes few; a full count costs O(n x groups))."""
-        last = self._last_state.get(key)
-        if last is None:
-            counts = self._group_counts(state)
-        else:
-            previous, counts = last
-            changed = np.flatnonzero(state != previous)
-            if changed.size:
-                counts = counts + self._group_counts_of(changed[state[changed]]) \
-                    - self._group_counts_of(changed[~state[changed]])
-        self._last_state[key] = (state.copy(), counts)
-        return counts
-
-    def _group_counts_of(self, agents: np.ndarray) -> np.ndarray:
-        chosen = self._track_codes[:, agents].ravel()
-        return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
-
     def _record(self, new: int, lapsed: int) -> None:
-        adopted = int(np.count_nonzero(self.adopted))
-        aware = int(np.count_nonzero(self.aware))
+        """The first row of history (the initial state) and the group counts it starts."""
+        self._append_row(int(np.count_nonzero(self.adopted)), int(np.count_nonzero(self.aware)),
+                         new, lapsed)
+        if self._tracked:
+            counts = np.concatenate([self._group_counts(self.adopted),
+                                     self._group_counts(self.aware)])
+            self._track_state = (self.adopted.copy(), self.aware.copy(), counts)
+            self._group_rows.append(counts.copy())
+
+    def _append_row(self, adopted: int, aware: int, new: int, lapsed: int) -> None:
         self._rows.append({
             "step": self.steps, "adopted": adopted, "adopted_fraction": adopted / self.n,
             "aware": aware, "aware_fraction": aware / self.n, "new_adopters": new,
             "lapsed": lapsed, "ties_built": self.ties_built, "cost": self.cost,
         })
-        if self._tracked:
-            self._group_rows.append(np.concatenate([self._counts_now(self.adopted, "adopted"),
-                                                    self._counts_now(self.aware, "aware")]))
         self._history = None
 
     @property
