@@ -7,10 +7,11 @@ largest weight, max(a, s) = a + max(s - a, 0), and the discount of a tie does no
 its weight, so discounting the two parts adds up exactly.
 
 They are kept as entries (row i, column j, excess weight, excess reinforcement) sorted by
-(i, j), not as an n x n sparse matrix: when ties are built or fade, the model applies only
-the difference between the old and the new entries to the exposures and degrees of the
-agents at their ends (``BuiltTies.minus``), so a convening round costs O(built ties), not a
-new matrix and a full product over the network.
+(i, j), not as an n x n sparse matrix, and every live tie as a directed entry with its fading
+step (``LiveTies``). When ties are built or fade, only the entries they touch are worked out
+again, and only the differences move the exposures and degrees of the agents at their ends:
+a convening round costs O(live built ties), not a new matrix and a full product over the
+network.
 """
 
 from __future__ import annotations
@@ -25,29 +26,23 @@ import scipy.sparse as sp
 Ties = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 
 
-@dataclass(frozen=True)
+@dataclass
 class BuiltTies:
     """Entries (rows[k], cols[k]) by which built ties exceed the network, sorted by (row,
     col): ``weight`` the excess tie weight, ``reinforcement`` it discounted (w_ij * c_ij)."""
 
     n: int
-    rows: np.ndarray
-    cols: np.ndarray
+    keys: np.ndarray  # rows * n + cols, sorted
     weight: np.ndarray
     reinforcement: np.ndarray
 
-    @classmethod
-    def empty(cls, n: int, dtype: np.dtype) -> BuiltTies:
-        index = np.empty(0, dtype=np.int64)
-        values = np.empty(0, dtype=dtype)
-        return cls(n, index, index, values, values)
+    def __post_init__(self) -> None:
+        self.rows, self.cols = np.divmod(self.keys, self.n)
+        self._by_column: np.ndarray | None = None
 
     @property
     def size(self) -> int:
-        return int(self.rows.size)
-
-    def keys(self) -> np.ndarray:
-        return self.rows * self.n + self.cols
+        return int(self.keys.size)
 
     def values(self, which: int) -> np.ndarray:
         """0 or 2: weights; 1 or 3: reinforcement (the model's numbering of its matrices)."""
@@ -58,6 +53,8 @@ class BuiltTies:
         """Column j of each agent j in ``agents``: the rows i with an entry (i, j), the
         entries' values and how many each agent has -- as the model gathers the network's
         columns (the rows of its transposes), in row order."""
+        if self._by_column is None:
+            self._by_column = np.lexsort((self.rows, self.cols))
         order = self._by_column
         ends = self.cols[order]
         starts = np.searchsorted(ends, agents, side="left")
@@ -69,70 +66,88 @@ class BuiltTies:
                           + np.arange(total)]
         return self.rows[positions], self.values(which)[positions], lengths
 
-    @property
-    def _by_column(self) -> np.ndarray:
-        cached = self.__dict__.get("_order")
-        if cached is None:
-            cached = np.lexsort((self.rows, self.cols))
-            object.__setattr__(self, "_order", cached)
-        return cached
-
     def add_product(self, which: int, x: np.ndarray, out: np.ndarray) -> None:
         """out += (these entries as a matrix) @ x."""
-        if self.size:
-            np.add.at(out, self.rows, self.values(which) * x[self.cols])
+        np.add.at(out, self.rows, self.values(which) * x[self.cols])
 
     def matrix(self, which: int) -> sp.csr_array:
         """The entries as an n x n matrix (for ``model.adjacency`` and ``reinforcement``)."""
         out = sp.csr_array((self.values(which), (self.rows, self.cols)), shape=(self.n, self.n))
-        out.sum_duplicates()
         out.eliminate_zeros()
         return out
 
-    def minus(self, old: BuiltTies) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The entries whose value changed from ``old`` to these: (rows, cols, weight change,
-        reinforcement change), sorted by (row, col). Unchanged entries are left out."""
-        if old.size == 0:
-            return self.rows, self.cols, self.weight, self.reinforcement
-        new_keys, old_keys = self.keys(), old.keys()
-        keys = np.union1d(old_keys, new_keys)
-        at_new, at_old = np.searchsorted(keys, new_keys), np.searchsorted(keys, old_keys)
-        changes = []
-        for mine, theirs in ((self.weight, old.weight), (self.reinforcement, old.reinforcement)):
-            change = np.zeros(keys.size, dtype=mine.dtype)
-            change[at_new] = mine
-            change[at_old] -= theirs
-            changes.append(change)
-        keep = (changes[0] != 0) | (changes[1] != 0)
-        keys = keys[keep]
-        return keys // self.n, keys % self.n, changes[0][keep], changes[1][keep]
+    def at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weight and reinforcement of the entries ``keys`` (0 where there is none)."""
+        weight = np.zeros(keys.size, dtype=self.weight.dtype)
+        reinforcement = np.zeros(keys.size, dtype=self.reinforcement.dtype)
+        if self.size:
+            at = np.minimum(np.searchsorted(self.keys, keys), self.size - 1)
+            found = self.keys[at] == keys
+            weight[found] = self.weight[at[found]]
+            reinforcement[found] = self.reinforcement[at[found]]
+        return weight, reinforcement
+
+    def replaced(self, keys: np.ndarray, weight: np.ndarray,
+                 reinforcement: np.ndarray) -> BuiltTies | None:
+        """These entries with those at ``keys`` (sorted, unique) set to the given values
+        (a zero weight removes one); None when none is left."""
+        stay = ~np.isin(self.keys, keys, assume_unique=True)
+        put = weight > 0
+        all_keys = np.concatenate([self.keys[stay], keys[put]])
+        if not all_keys.size:
+            return None
+        order = np.argsort(all_keys, kind="stable")
+        return BuiltTies(self.n, all_keys[order],
+                         np.concatenate([self.weight[stay], weight[put]])[order],
+                         np.concatenate([self.reinforcement[stay], reinforcement[put]])[order])
 
 
-def excess_entries(built: Sequence[Ties], net: sp.csr_array, net_keys: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The live built ties as symmetric entries (a repeated tie keeps its largest weight),
-    minus the network's weight of the same tie where that is smaller: (rows, cols, excess),
-    sorted by (row, col), zero excesses dropped. ``net_keys``: row * n + col of the
-    network's stored entries, in CSR order (sorted)."""
-    n = net.shape[0]
-    u, v, w = (np.concatenate([t[i] for t in built]) for i in range(3))
-    keep = u != v
-    u, v, w = u[keep], v[keep], w[keep]
-    rows, cols, data = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
-    order = np.lexsort((-data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, data = rows[first], cols[first], data[first]
-    if net.nnz:
-        keys = rows * n + cols
-        at = np.minimum(np.searchsorted(net_keys, keys), net.nnz - 1)
-        current = np.where(net_keys[at] == keys, net.data[at], 0.0)
-    else:
-        current = np.zeros(rows.size)
-    excess = np.maximum(data - current, 0.0).astype(net.data.dtype)
-    keep = excess > 0
-    return rows[keep], cols[keep], excess[keep]
+class LiveTies:
+    """Every built tie still live, as directed entries (both ways of each tie, no loops):
+    keys (row * n + col), weights and the step from which each has faded."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.keys = np.empty(0, dtype=np.int64)
+        self.weight = np.empty(0)
+        self.expires = np.empty(0)
+        self.next_expiry = np.inf
+
+    def update(self, added: Sequence[Ties], step: int) -> np.ndarray:
+        """Add the ties ``added``, drop those faded by ``step``; return the keys whose
+        largest live weight may have changed (sorted, unique)."""
+        faded = self.expires <= step
+        parts = [(self.keys[faded],)]
+        if faded.any():
+            keep = ~faded
+            self.keys, self.weight, self.expires = (self.keys[keep], self.weight[keep],
+                                                    self.expires[keep])
+        for u, v, w, expires in added:
+            loop = u == v
+            u, v, w = u[~loop], v[~loop], w[~loop]
+            keys = np.concatenate([u * self.n + v, v * self.n + u])
+            parts.append((keys,))
+            self.keys = np.concatenate([self.keys, keys])
+            self.weight = np.concatenate([self.weight, w, w])
+            self.expires = np.concatenate([self.expires, np.full(keys.size, expires)])
+        self.next_expiry = float(self.expires.min(initial=np.inf))
+        return np.unique(np.concatenate([p[0] for p in parts]))
+
+    def largest(self, keys: np.ndarray) -> np.ndarray:
+        """The largest live weight of each of ``keys`` (sorted, unique; 0 where none)."""
+        out = np.zeros(keys.size)
+        hit = np.isin(self.keys, keys)
+        np.maximum.at(out, np.searchsorted(keys, self.keys[hit]), self.weight[hit])
+        return out
+
+
+def network_weight(net: sp.csr_array, net_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The network's weight of each entry ``keys`` (0 where it has no such tie).
+    ``net_keys``: row * n + col of its stored entries, in CSR order (sorted)."""
+    if not net.nnz:
+        return np.zeros(keys.size)
+    at = np.minimum(np.searchsorted(net_keys, keys), net.nnz - 1)
+    return np.where(net_keys[at] == keys, net.data[at], 0.0)
 
 
 def gather_rows(m: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -50,7 +50,7 @@ import scipy.sparse as sp
 
 from sim.engine.agents import AGENT_TYPES, Organisation
 from sim.engine.batch import EPS, Group, State, advance, spread_awareness  # noqa: F401 (EPS)
-from sim.engine.built import BuiltTies, excess_entries, gather_rows
+from sim.engine.built import BuiltTies, LiveTies, gather_rows, network_weight
 from sim.engine.discount import (  # noqa: F401 (CENTRE_LEVELS, tie_groups: re-exported)
     CENTRE_LEVELS,
     discounted,
@@ -133,6 +133,9 @@ class AdoptionModel(mesa.Model):
             ``agents``, ``agents_by_type`` or ``agent_list`` is read: a sweep of thousands of
             runs, or a 10^6-node run, does not pay ~5 us per agent it never looks at.
     """
+
+    #: every built tie still live (``sim.engine.built``), from the first tie built on
+    _live: LiveTies | None = None
 
     def __init__(
         self,
@@ -355,7 +358,7 @@ class AdoptionModel(mesa.Model):
         """
         if not hasattr(self, "_net"):
             self._net = self._ties(self.network.adjacency)
-        self._extra = self._built_entries()
+        self._extra: BuiltTies | None = None  # none built yet
         if self.threshold_kind == "fraction":
             # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
             # reinforcement E_i an agent gets, not the share of it that it needs
@@ -367,39 +370,36 @@ class AdoptionModel(mesa.Model):
         self.exposure = self._product(1, self.adopted * self.influence)
         self._dirty = False
 
-    def _built_entries(self) -> BuiltTies | None:
-        """The live built ties' excess over the network's (None: there is none)."""
-        self._built = [t for t in self._built if t[3] > self.steps]
-        if not self._built:
-            return None
-        net = self.network.adjacency
-        if not hasattr(self, "_net_keys"):  # sorted (row, col) keys of the network's ties
+    def _refresh_built(self) -> None:
+        """Apply the ties built (``_built``: since the last step) or faded: only the entries
+        they touch are worked out again, and only their changes move the exposure (and, for
+        fraction thresholds, the degree) of the agents at their ends, in place."""
+        if self._live is None:
+            self._live = LiveTies(self.n)
+            net = self.network.adjacency
             rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(net.indptr))
-            self._net_keys = rows * self.n + net.indices
-        rows, cols, weight = excess_entries(self._built, net, self._net_keys)
-        if not rows.size:
-            return None
+            self._net_keys = rows * self.n + net.indices  # sorted: CSR order
+        keys = self._live.update(self._built, self.steps)
+        self._built = []
+        self._dirty = False
+        if not keys.size:
+            return
+        net = self.network.adjacency
+        excess = np.maximum(self._live.largest(keys) - network_weight(net, self._net_keys, keys),
+                            0.0).astype(net.data.dtype)
+        rows, cols = np.divmod(keys, self.n)
         factor = tie_factors(rows, cols, self.network.nodes, self.coherence, self.alignment,
                              self._tie_codes)
-        reinforcement = weight if factor is None else (weight * factor).astype(weight.dtype)
-        return BuiltTies(self.n, rows, cols, weight, reinforcement)
-
-    def _refresh_built(self) -> None:
-        """Apply the ties built or faded since the last step: only the entries that changed
-        move the exposure (and, for fraction thresholds, the degree) of the agents at their
-        ends, in place."""
-        old = self._extra or BuiltTies.empty(self.n, self.network.adjacency.dtype)
-        new = self._built_entries()
-        rows, cols, weight, reinforcement = (new or BuiltTies.empty(
-            self.n, old.weight.dtype)).minus(old)
-        self._extra = new
-        self._dirty = False
-        if not rows.size:
-            return
-        np.add.at(self.exposure, rows,
-                  reinforcement * (self.adopted[cols] * self.influence[cols]))
+        reinforcement = excess if factor is None else (excess * factor).astype(excess.dtype)
+        old = self._extra or BuiltTies(self.n, keys[:0], excess[:0], reinforcement[:0])
+        old_weight, old_reinforcement = old.at(keys)
+        self._extra = old.replaced(keys, excess, reinforcement)
+        moved = (excess != old_weight) | (reinforcement != old_reinforcement)
+        rows, cols = rows[moved], cols[moved]
+        np.add.at(self.exposure, rows, (reinforcement - old_reinforcement)[moved]
+                  * (self.adopted[cols] * self.influence[cols]))
         if self.threshold_kind == "fraction":
-            np.add.at(self._degree, rows, weight * self.influence[cols])
+            np.add.at(self._degree, rows, (excess - old_weight)[moved] * self.influence[cols])
             degree = self._degree[rows]
             self.effective_threshold[rows] = np.where(degree > 0,
                                                       self.threshold[rows] * degree, np.inf)
@@ -445,7 +445,7 @@ class AdoptionModel(mesa.Model):
         for intervention in self.interventions:
             intervention(self)
         self._stepping = False
-        if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
+        if self._dirty or (self._live is not None and self._live.next_expiry <= self.steps):
             self._refresh_built()
 
     def _hear_from(self, adopters: np.ndarray) -> None:
