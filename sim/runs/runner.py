@@ -92,18 +92,26 @@ def replicate_seed(cfg: Mapping[str, Any], replicate: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
 
 
+def shares_network(cfg: Mapping[str, Any]) -> bool:
+    """Whether every replicate of ``cfg`` runs on the same network: a deterministic generator,
+    a file, or a random generator whose ``network.seed`` the config fixes (a random network
+    built from each replicate's own seed is a different network per replicate)."""
+    params = dict(cfg["network"])
+    name = params.pop("name")
+    return not (takes_seed(name, params) and params.get("seed") is None)
+
+
 def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
     """The replicate's network: a random generator gets the replicate's ``seed`` unless the
     config fixes ``network.seed`` (then, like a deterministic generator or a file, it is
     built once and cached)."""
     params = dict(cfg["network"])
     name = params.pop("name")
-    random_graph = takes_seed(name, params)
-    if random_graph and params.get("seed") is None:
+    if shares_network(cfg):
+        key = json.dumps([name, params], sort_keys=True, default=str)
+    else:
         params["seed"] = seed
         key = None
-    else:
-        key = json.dumps([name, params], sort_keys=True, default=str)
     if key is not None and key in cache:
         return cache[key]
     network = build_network(name, **params)
@@ -183,19 +191,72 @@ class Replicate:
     agents: pd.DataFrame | None = None  # with record_agents: true
 
 
+def build_replicate(config: Mapping[str, Any], replicate: int, seed: int, cache: dict) -> Any:
+    """The model of one replicate of ``config``, from its replicate ``seed``, before it runs."""
+    net_seed, model_seed = (int(s.generate_state(1)[0])
+                            for s in np.random.SeedSequence(seed).spawn(2))
+    network = replicate_network(config, net_seed, cache)
+    return build_replicate_model(config, network, model_seed, replicate)  # posterior draw
+
+
+def _summary(model: Any, replicate: int, seed: int, started: float,
+             runtime_s: float | None = None) -> dict[str, Any]:
+    """A replicate's summary row (``runtime_s``: since ``started``, unless given)."""
+    return {"replicate": replicate, "seed": seed, **summarise(model),
+            **outcomes.summarise(model),
+            "runtime_s": time.perf_counter() - started if runtime_s is None else runtime_s}
+
+
 def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
                   cache: dict, record_agents: bool = False) -> ModelRun:
     """Build and run one replicate of ``config`` from its replicate ``seed``."""
-    net_seed, model_seed = (int(s.generate_state(1)[0])
-                            for s in np.random.SeedSequence(seed).spawn(2))
     t0 = time.perf_counter()
-    network = replicate_network(config, net_seed, cache)
-    model = build_replicate_model(config, network, model_seed, replicate)  # posterior draw
+    model = build_replicate(config, replicate, seed, cache)
     times = AgentTimes(model) if record_agents else None
     model.run(config.get("steps"))
-    summary = {"replicate": replicate, "seed": seed, **summarise(model),
-               **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
+    summary = _summary(model, replicate, seed, t0)
     return ModelRun(model, summary, None if times is None else times.table(model, replicate))
+
+
+#: replicates stepped together at most (memory: a few R x n arrays, and R models alive)
+BATCH_SIZE = 32
+
+
+def can_batch(config: Mapping[str, Any], replicates: int) -> bool:
+    """Whether ``replicates`` replicates of ``config`` can run as one batch
+    (``sim.engine.batch``): more than one, on one shared network (``shares_network``), for a
+    fixed number of steps (``steps: null`` stops each replicate at its own fixed point), and
+    without ``record_agents`` (which watches a model step by step)."""
+    steps = config.get("steps")
+    return (replicates > 1 and isinstance(steps, int) and not isinstance(steps, bool)
+            and not config.get("record_agents") and shares_network(config))
+
+
+def run_batched(config: Mapping[str, Any], replicates: Sequence[int], seeds: Sequence[int],
+                cache: dict) -> list[ModelRun]:
+    """Replicates ``replicates`` (with their ``seeds``) of ``config``, built one by one and
+    stepped together, ``BATCH_SIZE`` at a time: each exactly as ``run_replicate`` runs it
+    (``runtime_s``: its build plus an equal share of the batch's steps)."""
+    from sim.engine.batch import Batch
+
+    out: list[ModelRun] = []
+    pairs = list(zip(replicates, seeds, strict=True))
+    for first in range(0, len(pairs), BATCH_SIZE):
+        chunk = pairs[first:first + BATCH_SIZE]
+        models, built_s = [], []
+        for replicate, seed in chunk:
+            t0 = time.perf_counter()
+            models.append(build_replicate(config, replicate, seed, cache))
+            built_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        Batch(models).run(int(config["steps"]))
+        share = (time.perf_counter() - t0) / len(models)
+        for model, (replicate, seed), build_s in zip(models, chunk, built_s, strict=True):
+            t0 = time.perf_counter()
+            summary = _summary(model, replicate, seed, t0)
+            summary["runtime_s"] += build_s + share
+            out.append(ModelRun(model, summary))
+    return out
 
 
 def code_version() -> str:
@@ -224,11 +285,10 @@ def baseline_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
-                     baseline_dir: Path | None, replicate: int = 0) -> dict[str, Any]:
-    """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
-    this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
-    every scenario of pasim-compare and every sample of the research commands shares it."""
+def known_baseline(config: Mapping[str, Any], seed: int,
+                   baseline_dir: Path | None) -> dict[str, Any] | None:
+    """The matched no-lever summary of ``config`` at ``seed`` if this process or
+    ``baseline_dir`` already has it, else None."""
     key = (baseline_key(config), int(seed))
     if key in _BASELINES:
         return _BASELINES[key]
@@ -239,6 +299,17 @@ def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
             return _BASELINES[key]
         except (OSError, ValueError):
             pass  # unreadable: compute it again
+    return None
+
+
+def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
+                     baseline_dir: Path | None, replicate: int = 0) -> dict[str, Any]:
+    """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
+    this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
+    every scenario of pasim-compare and every sample of the research commands shares it."""
+    known = known_baseline(config, seed, baseline_dir)
+    if known is not None:
+        return known
     # the replicate index picks the posterior draw (when there is one): pair it too
     summary = run_replicate(baseline_config(config), replicate, seed, cache).summary
     remember_baseline(config, seed, summary, baseline_dir)
@@ -284,12 +355,51 @@ def simulate_replicate(config: Mapping[str, Any], replicate: int, cache: dict | 
         base = run.summary
     else:
         base = matched_baseline(config, seed, cache, baseline_dir, replicate)
+    return _replicate(run, replicate, base)
+
+
+def _replicate(run: ModelRun, replicate: int, base: Mapping[str, Any]) -> Replicate:
+    """A replicate's outputs from its run and its matched no-lever summary."""
     history = run.model.history.copy()
     history.insert(0, "replicate", replicate)
     by_group = outcomes.extend_groups(run.model.history_by_group(), run.model)
     by_group.insert(0, "replicate", replicate)
     return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group,
                      run.agents)
+
+
+def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
+                        cache: dict | None = None, baseline_dir: Path | None | str = "default",
+                        batch: bool = True) -> list[Replicate]:
+    """``simulate_replicate`` for each of ``replicates``, with the same numbers, but stepped
+    together as batches (``run_batched``) when ``can_batch`` allows it, matched no-lever runs
+    not yet known included. Falls back to one replicate at a time otherwise (a random network
+    per replicate, ``steps: null``, ``record_agents: true``) or with ``batch=False``.
+    A posterior draw per replicate (``sim.runs.posterior``) works either way: each model of a
+    batch is built with its own draw."""
+    from sim.world.levers import all_off
+
+    cache = {} if cache is None else cache
+    if not (batch and can_batch(config, len(replicates))):
+        return [simulate_replicate(config, r, cache, baseline_dir) for r in replicates]
+    baseline_dir = _baseline_folder(baseline_dir)
+    seeds = [replicate_seed(config, r) for r in replicates]
+    runs = run_batched(config, replicates, seeds, cache)
+    if all_off(config.get("levers"), config.get("steps")):
+        for run, seed in zip(runs, seeds, strict=True):
+            remember_baseline(config, seed, run.summary, baseline_dir)
+        bases = [run.summary for run in runs]
+    else:
+        bases = [known_baseline(config, seed, baseline_dir) for seed in seeds]
+        missing = [i for i, base in enumerate(bases) if base is None]
+        if missing:
+            computed = run_batched(baseline_config(config), [replicates[i] for i in missing],
+                                   [seeds[i] for i in missing], cache)
+            for i, run in zip(missing, computed, strict=True):
+                remember_baseline(config, seeds[i], run.summary, baseline_dir)
+                bases[i] = run.summary  # as matched_baseline returns a run it computed
+    return [_replicate(run, r, base)
+            for run, r, base in zip(runs, replicates, bases, strict=True)]
 
 
 def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
@@ -309,9 +419,12 @@ def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: floa
 
 def simulate(cfg: DictConfig | Mapping[str, Any],
              baseline_dir: Path | None | str = "default",
-             replicates: Sequence[int] | None = None) -> RunResult:
+             replicates: Sequence[int] | None = None, batch: bool = True) -> RunResult:
     """Run every replicate of the parameter set ``cfg`` (or only those numbered in
     ``replicates``: extending a finished run); return summaries and time series.
+
+    Replicates on one shared network are stepped together (``simulate_replicates``; the same
+    numbers as one at a time, which ``batch=False`` forces).
 
     Each replicate's summary also holds its effect against the matched no-lever run with the
     same replicate seed (``sim.runs.metrics.EFFECT_KEYS``; zero effect when every lever is off).
@@ -325,7 +438,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     numbers = range(int(config.get("replicates", 1))) if replicates is None else replicates
-    runs = [simulate_replicate(config, r, cache, baseline_dir) for r in numbers]
+    runs = simulate_replicates(config, list(numbers), cache, baseline_dir, batch)
     return combine(config, runs, time.perf_counter() - start)
 
 
