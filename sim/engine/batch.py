@@ -26,6 +26,7 @@ makes models with the same network, coherence and alignment share them).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.built import gather_rows
-from sim.engine.streams import hashed_uniforms
+from sim.engine.streams import mix
 
 #: Exposure sums are floating point; an agent exactly at threshold must adopt whatever the
 #: order of summation, so comparisons allow this much rounding.
@@ -181,7 +182,20 @@ def advance(models: Sequence[Any], state: State, groups: Sequence[Group]) -> Non
 
 
 class _Decisions:
-    """The step's random decisions for all rows at once (flat indices r * n + i)."""
+    """The step's random decisions for all rows at once.
+
+    Agent i of row r faces a decision with its uniform u = k / 2^53, k = hash >> 11
+    (``sim.engine.streams``), and takes it when u < rate. With c = ceil(rate * 2^53) that is
+    exactly k < c, i.e. hash <= c * 2^11 - 1: compared on the integer hash, never rounded.
+    When most agents of the rows face the decision (spontaneous adoption: every
+    non-adopter), hashing every agent of those rows in blocks is cheaper than gathering the
+    faced ones; either way each agent gets its own number, so the results are the same.
+    """
+
+    #: above this share of faced agents, hash everyone
+    DENSE = 0.25
+    #: agents hashed per block (temporaries that stay in cache)
+    BLOCK = 1 << 15
 
     def __init__(self, models: Sequence[Any], state: State) -> None:
         self.models, self.state = models, state
@@ -189,23 +203,40 @@ class _Decisions:
         self.rates = {name: np.array([float(getattr(m, name)) for m in models]) for name in RATES}
         self.counter = models[0].draws.counter
 
-    def uniforms(self, decision: str, idx: np.ndarray) -> np.ndarray:
+    def below(self, decision: str, rate_name: str, facing: np.ndarray) -> np.ndarray:
+        """Which agents of ``facing`` (R x n) draw a uniform below their row's rate."""
+        rate = self.rates[rate_name]
+        ceiling = [math.ceil(float(x) * 2.0**53) for x in rate]
+        some = np.array([c > 0 for c in ceiling])
+        limit = np.array([min(c, 1 << 53) * 2048 - 1 if c > 0 else 0 for c in ceiling],
+                         dtype=np.uint64)
         keys = np.array([m.draws.step_key(decision, m.steps) for m in self.models],
                         dtype=np.uint64)
-        if self.R == 1:
-            return hashed_uniforms(self.counter[idx] + keys[0])
-        return hashed_uniforms(self.counter[idx % self.n] + keys[idx // self.n])
+        if np.count_nonzero(facing) > self.DENSE * facing.size:
+            hits = np.empty_like(facing)
+            per_block = max(1, self.BLOCK // self.n)
+            for first in range(0, self.R, per_block):
+                rows = slice(first, first + per_block)
+                z = self.counter[None, :] + keys[rows, None]
+                np.less_equal(mix(z), limit[rows, None], out=hits[rows])
+            hits &= facing
+        else:
+            hits = np.zeros_like(facing)
+            idx = np.flatnonzero(facing)
+            if self.R == 1:
+                z, row_limit = self.counter[idx] + keys[0], limit[0]
+            else:
+                rows, agents = np.divmod(idx, self.n)
+                z, row_limit = self.counter[agents] + keys[rows], limit[rows]
+            hits.reshape(-1)[idx[mix(z) <= row_limit]] = True
+        if not some.all():
+            hits &= some[:, None]
+        return hits
 
-    def rate_of(self, name: str, idx: np.ndarray) -> np.ndarray | float:
-        rate = self.rates[name]
-        return rate[0] if self.R == 1 else rate[idx // self.n]
-
-    def facing(self, name: str, mask: np.ndarray, active: Any) -> np.ndarray:
-        """Flat indices of ``mask`` in the rows whose rate ``name`` is ``active``."""
+    def rows(self, name: str, active: Any) -> np.ndarray | None:
+        """Rows whose rate ``name`` makes them face the decision (None: no row does)."""
         rows = active(self.rates[name])
-        if not rows.any():
-            return np.empty(0, dtype=np.int64)
-        return np.flatnonzero(mask if rows.all() else mask & rows[:, None])
+        return rows[:, None] if rows.any() else None
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the agents that adopt and of those that lapse this step."""
@@ -214,21 +245,21 @@ class _Decisions:
         above = s.exposure >= s.effective_threshold - EPS
         candidates = ~adopted
         new = candidates & above
-        flat = new.reshape(-1)
-        idx = self.facing("adoption_rate", new, lambda rate: rate < 1.0)
-        if idx.size:
-            flat[idx[self.uniforms("adopt", idx) >= self.rate_of("adoption_rate", idx)]] = False
-        idx = self.facing("noise", candidates & ~above & s.aware, lambda rate: rate > 0.0)
-        if idx.size:
-            flat[idx[self.uniforms("noise", idx) < self.rate_of("noise", idx)]] = True
-        idx = self.facing("spontaneous_rate", candidates & ~new, lambda rate: rate > 0.0)
-        if idx.size:
-            flat[idx[self.uniforms("spontaneous", idx)
-                     < self.rate_of("spontaneous_rate", idx)]] = True
+        rows = self.rows("adoption_rate", lambda rate: rate < 1.0)
+        if rows is not None:  # above threshold, but not this week
+            facing = new & rows
+            new &= ~facing | self.below("adopt", "adoption_rate", facing)
+        rows = self.rows("noise", lambda rate: rate > 0.0)
+        if rows is not None:
+            new |= self.below("noise", "noise", candidates & ~above & s.aware & rows)
+        rows = self.rows("spontaneous_rate", lambda rate: rate > 0.0)
+        if rows is not None:
+            new |= self.below("spontaneous", "spontaneous_rate", candidates & ~new & rows)
         lapsed = np.empty(0, dtype=np.int64)
-        idx = self.facing("lapse_rate", adopted & ~above & ~s.committed, lambda rate: rate > 0.0)
-        if idx.size:
-            lapsed = idx[self.uniforms("lapse", idx) < self.rate_of("lapse_rate", idx)]
+        rows = self.rows("lapse_rate", lambda rate: rate > 0.0)
+        if rows is not None:
+            lapsed = np.flatnonzero(self.below("lapse", "lapse_rate",
+                                               adopted & ~above & ~s.committed & rows))
         return np.flatnonzero(new), lapsed
 
 

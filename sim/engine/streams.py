@@ -47,7 +47,7 @@ def _mix_scalar(z: int) -> int:
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
+def mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64's output function, in place on a uint64 array (products wrap mod 2^64)."""
     t = z >> _S30
     z ^= t
@@ -91,4 +91,4 @@ class AgentDraws:
 
 def hashed_uniforms(z: np.ndarray) -> np.ndarray:
     """Uniforms in [0, 1) from counters plus keys (``z`` is overwritten)."""
-    return (_mix(z) >> _S11) * (1.0 / (1 << 53))
+    return (mix(z) >> _S11) * (1.0 / (1 << 53))
