@@ -57,11 +57,15 @@ from sim.engine.discount import (  # noqa: F401 (CENTRE_LEVELS, tie_groups: re-e
     tie_factors,
     tie_groups,
 )
+from sim.engine.memo import digest, once
 from sim.engine.network import Network, as_network
 from sim.engine.seeding import choose_seeds
 from sim.engine.streams import AgentDraws, stream
 from sim.engine.thresholds import draw_thresholds
 from sim.errors import InputError
+
+#: Above this many stored ties a network's discounted matrices are not kept for other models.
+_SHARED_TIES_MAX = 2_000_000
 
 #: Node-table columns that are array-backed agent properties, not copied onto agents.
 _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "influence",
@@ -357,7 +361,7 @@ class AdoptionModel(mesa.Model):
         applied as they change (``_refresh_built``).
         """
         if not hasattr(self, "_net"):
-            self._net = self._ties(self.network.adjacency)
+            self._net = self._network_ties()
         self._extra: BuiltTies | None = None  # none built yet
         if self.threshold_kind == "fraction":
             # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
@@ -369,6 +373,16 @@ class AdoptionModel(mesa.Model):
             self.effective_threshold = self.threshold
         self.exposure = self._product(1, self.adopted * self.influence)
         self._dirty = False
+
+    def _network_ties(self) -> tuple[sp.csr_array, ...]:
+        """``_ties`` of the network's adjacency, shared by every model on the same network
+        with the same coherence and alignment (``sim.engine.memo``) unless the network is
+        too large to keep a discounted copy beyond its models' lives."""
+        self._tie_codes = once(self.network.nodes, "tie codes", dict)  # filled as needed
+        if self.network.adjacency.nnz > _SHARED_TIES_MAX:
+            return self._ties(self.network.adjacency)
+        return once(self.network, ("ties", digest(self.coherence, self.alignment)),
+                    lambda: self._ties(self.network.adjacency))
 
     def _refresh_built(self) -> None:
         """Apply the ties built (``_built``: since the last step) or faded: only the entries
@@ -477,7 +491,17 @@ class AdoptionModel(mesa.Model):
     # records
     def _prepare_tracking(self, track: Sequence[str]) -> list[tuple]:
         """Group codes of every tracked column, offset into one range of bins, so that a
-        step records the counts of all groups with one bincount (bin ``total``: no value)."""
+        step records the counts of all groups with one bincount (bin ``total``: no value);
+        worked out once per node table (``sim.engine.memo``)."""
+        nodes = self.network.nodes
+        tracked, self._track_bins, self._track_codes = once(
+            nodes, ("track", tuple(track)), lambda: self._tracking_codes(track))
+        #: (adopted, aware) at the last record and the group counts of both, kept up to date
+        #: from the agents that changed (``sim.engine.batch``); None when nothing is tracked
+        self._track_state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        return tracked
+
+    def _tracking_codes(self, track: Sequence[str]) -> tuple[list[tuple], int, np.ndarray | None]:
         tracked, stacked, offset = [], [], 0
         for column in track:
             if column not in self.network.nodes:
@@ -488,13 +512,11 @@ class AdoptionModel(mesa.Model):
             tracked.append((column, offset, list(labels), size))
             stacked.append(np.where(codes >= 0, codes + offset, -1))
             offset += len(labels)
-        self._track_bins = offset
-        #: (adopted, aware) at the last record and the group counts of both, kept up to date
-        #: from the agents that changed (``sim.engine.batch``); None when nothing is tracked
-        self._track_state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._track_codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
-                             if stacked else None)
-        return tracked
+        codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
+                 if stacked else None)
+        if codes is not None:
+            codes.flags.writeable = False  # shared by every model on this node table
+        return tracked, offset, codes
 
     def _group_counts(self, mask: np.ndarray) -> np.ndarray:
         chosen = self._track_codes[:, mask].ravel()

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.memo import once
 from sim.engine.model import AdoptionModel
 from sim.errors import InputError
 from sim.networks._checks import choice, integer
@@ -110,7 +111,9 @@ class Clusters:
         return cls(of_node=of_node, members=members, adjacent=adjacent)
 
     def sizes(self) -> np.ndarray:
-        return np.array([m.size for m in self.members])
+        if not hasattr(self, "_sizes"):
+            self._sizes = np.array([m.size for m in self.members])
+        return self._sizes
 
 
 class Convenor:
@@ -125,7 +128,8 @@ class Convenor:
         self.bridges_per_year = bridges_per_year(s)
         self.plan = plan
         self.rng = plan.rng("convening")
-        self.clusters = Clusters.of(plan)
+        nodes = plan.network.nodes  # the same clusters for every replicate on this network
+        self.clusters = once(nodes, "clusters", lambda: Clusters.of(plan))
         self.near_size = self.far_size = self.width
         sizes = self.clusters.sizes()
         largest = int(sizes.max(initial=0))
