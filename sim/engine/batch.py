@@ -233,9 +233,12 @@ class _Decisions:
             hits &= some[:, None]
         return hits
 
-    def rows(self, name: str, active: Any) -> np.ndarray | None:
-        """Rows whose rate ``name`` makes them face the decision (None: no row does)."""
+    def rows(self, name: str, active: Any) -> np.ndarray | bool | None:
+        """Rows whose rate ``name`` makes them face the decision, as a mask to combine with
+        the agents' (True: all rows; None: no row)."""
         rows = active(self.rates[name])
+        if rows.all():
+            return True
         return rows[:, None] if rows.any() else None
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
@@ -288,7 +291,12 @@ def _update_exposure(models: Sequence[Any], state: State, groups: Sequence[Group
 
 
 def _rows_with_built_ties(models: Sequence[Any], rows: np.ndarray) -> list[int]:
-    return [int(r) for r in np.unique(rows) if models[r]._extra is not None]
+    """The rows among ``rows`` whose replicate has built ties."""
+    built = [r for r, m in enumerate(models) if m._extra is not None]
+    if not built or not rows.size:
+        return []
+    present = np.bincount(rows, minlength=len(models)) > 0
+    return [r for r in built if present[r]]
 
 
 def spread_awareness(models: Sequence[Any], groups: Sequence[Group], aware: np.ndarray,

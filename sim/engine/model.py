@@ -451,7 +451,12 @@ class AdoptionModel(mesa.Model):
         The step itself is ``sim.engine.batch.advance`` on this model alone: the same code a
         batch of replicates runs, which is what makes a replicate in a batch identical to it
         run alone."""
-        advance([self], State.of_one(self), [Group(np.ones(1, dtype=bool), self)])
+        advance([self], State.of_one(self), self._alone)
+
+    @property
+    def _alone(self) -> list[Group]:
+        """This model as the one group of a batch of one."""
+        return [Group(np.ones(1, dtype=bool), self)]
 
     def _start_step(self) -> None:
         """Before anyone decides: the interventions, then the ties built or faded."""
@@ -464,7 +469,7 @@ class AdoptionModel(mesa.Model):
 
     def _hear_from(self, adopters: np.ndarray) -> None:
         """Awareness follows influence: whoever listens to a new adopter has heard of it."""
-        spread_awareness([self], [Group(np.ones(1, dtype=bool), self)], self.aware[None],
+        spread_awareness([self], self._alone, self.aware[None],
                          np.zeros(adopters.size, dtype=np.int64), adopters)
 
     def run(self, steps: int | None = None) -> AdoptionModel:
