@@ -38,7 +38,11 @@ class BuiltTies:
 
     def __post_init__(self) -> None:
         self.rows, self.cols = np.divmod(self.keys, self.n)
-        self._by_column: np.ndarray | None = None
+        # the entries by column (then row), and where each column's run starts: a column
+        # is gathered as a CSR row is
+        self._by_column = np.lexsort((self.rows, self.cols))
+        self._column_starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.cols, minlength=self.n))])
 
     @property
     def size(self) -> int:
@@ -53,17 +57,13 @@ class BuiltTies:
         """Column j of each agent j in ``agents``: the rows i with an entry (i, j), the
         entries' values and how many each agent has -- as the model gathers the network's
         columns (the rows of its transposes), in row order."""
-        if self._by_column is None:
-            self._by_column = np.lexsort((self.rows, self.cols))
-        order = self._by_column
-        ends = self.cols[order]
-        starts = np.searchsorted(ends, agents, side="left")
-        lengths = np.searchsorted(ends, agents, side="right") - starts
+        starts = self._column_starts[agents]
+        lengths = self._column_starts[agents + 1] - starts
         total = int(lengths.sum())
         if total == 0:
             return self.rows[:0], self.values(which)[:0], lengths
-        positions = order[np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-                          + np.arange(total)]
+        positions = self._by_column[np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+                                    + np.arange(total)]
         return self.rows[positions], self.values(which)[positions], lengths
 
     def add_product(self, which: int, x: np.ndarray, out: np.ndarray) -> None:
@@ -91,7 +91,7 @@ class BuiltTies:
                  reinforcement: np.ndarray) -> BuiltTies | None:
         """These entries with those at ``keys`` (sorted, unique) set to the given values
         (a zero weight removes one); None when none is left."""
-        stay = ~np.isin(self.keys, keys, assume_unique=True)
+        stay = ~_members(self.keys, keys)
         put = weight > 0
         all_keys = np.concatenate([self.keys[stay], keys[put]])
         if not all_keys.size:
@@ -136,9 +136,17 @@ class LiveTies:
     def largest(self, keys: np.ndarray) -> np.ndarray:
         """The largest live weight of each of ``keys`` (sorted, unique; 0 where none)."""
         out = np.zeros(keys.size)
-        hit = np.isin(self.keys, keys)
+        hit = _members(self.keys, keys)
         np.maximum.at(out, np.searchsorted(keys, self.keys[hit]), self.weight[hit])
         return out
+
+
+def _members(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_keys`` (sorted, unique)."""
+    if not sorted_keys.size:
+        return np.zeros(values.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), sorted_keys.size - 1)
+    return sorted_keys[at] == values
 
 
 def network_weight(net: sp.csr_array, net_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:

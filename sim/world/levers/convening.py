@@ -164,10 +164,18 @@ class Convenor:
     def random_pair(self) -> tuple[int, int]:
         """A near cluster from a random node, a far one from a random node of its adjacent."""
         near = int(self.clusters.of_node[self.rng.choice(self.near_pool)])
-        far_clusters = np.flatnonzero(self.far_ok[near])
-        weights = self.clusters.sizes()[far_clusters].astype(float)
-        far = int(self.rng.choice(far_clusters, p=weights / weights.sum()))
+        far_clusters, p = self._far_choices(near)
+        far = int(self.rng.choice(far_clusters, p=p))
         return near, far
+
+    def _far_choices(self, near: int) -> tuple[np.ndarray, np.ndarray]:
+        """The clusters adjacent to ``near`` and their chances (by size), worked out once."""
+        cache = self.__dict__.setdefault("_far", {})
+        if near not in cache:
+            far_clusters = np.flatnonzero(self.far_ok[near])
+            weights = self.clusters.sizes()[far_clusters].astype(float)
+            cache[near] = (far_clusters, weights / weights.sum())
+        return cache[near]
 
     def targeted_pair(self, adopted: np.ndarray) -> tuple[int, int] | None:
         """A cluster with adopters and an adjacent one that has not tipped (< 50 %)."""
