@@ -203,35 +203,51 @@ class _Decisions:
         self.rates = {name: np.array([float(getattr(m, name)) for m in models]) for name in RATES}
         self.counter = models[0].draws.counter
 
-    def below(self, decision: str, rate_name: str, facing: np.ndarray) -> np.ndarray:
-        """Which agents of ``facing`` (R x n) draw a uniform below their row's rate."""
-        rate = self.rates[rate_name]
-        ceiling = [math.ceil(float(x) * 2.0**53) for x in rate]
-        some = np.array([c > 0 for c in ceiling])
+    def _limits(self, rate_name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the largest hash below the rate, and whether the rate is above 0."""
+        ceiling = [math.ceil(float(x) * 2.0**53) for x in self.rates[rate_name]]
         limit = np.array([min(c, 1 << 53) * 2048 - 1 if c > 0 else 0 for c in ceiling],
                          dtype=np.uint64)
-        keys = np.array([m.draws.step_key(decision, m.steps) for m in self.models],
+        return limit, np.array([c > 0 for c in ceiling])
+
+    def _keys(self, decision: str) -> np.ndarray:
+        return np.array([m.draws.step_key(decision, m.steps) for m in self.models],
                         dtype=np.uint64)
-        if np.count_nonzero(facing) > self.DENSE * facing.size:
-            hits = np.empty_like(facing)
-            per_block = max(1, self.BLOCK // self.n)
-            for first in range(0, self.R, per_block):
-                rows = slice(first, first + per_block)
-                z = self.counter[None, :] + keys[rows, None]
-                np.less_equal(mix(z), limit[rows, None], out=hits[rows])
-            hits &= facing
-        else:
-            hits = np.zeros_like(facing)
-            idx = np.flatnonzero(facing)
-            if self.R == 1:
-                z, row_limit = self.counter[idx] + keys[0], limit[0]
-            else:
-                rows, agents = np.divmod(idx, self.n)
-                z, row_limit = self.counter[agents] + keys[rows], limit[rows]
-            hits.reshape(-1)[idx[mix(z) <= row_limit]] = True
+
+    def draw(self, decision: str, rate_name: str, idx: np.ndarray) -> np.ndarray:
+        """Whether each agent at flat index ``idx`` draws below its row's rate."""
+        limit, some = self._limits(rate_name)
+        keys = self._keys(decision)
+        if self.R == 1:
+            hit = mix(self.counter[idx] + keys[0]) <= limit[0]
+            return hit if some[0] else np.zeros_like(hit)
+        rows, agents = np.divmod(idx, self.n)
+        return (mix(self.counter[agents] + keys[rows]) <= limit[rows]) & some[rows]
+
+    def dense(self, decision: str, rate_name: str) -> np.ndarray:
+        """Whether every agent draws below its row's rate (R x n), hashed in blocks."""
+        limit, some = self._limits(rate_name)
+        keys = self._keys(decision)
+        hits = np.empty((self.R, self.n), dtype=bool)
+        per_block = max(1, self.BLOCK // self.n)
+        for first in range(0, self.R, per_block):
+            rows = slice(first, first + per_block)
+            z = self.counter[None, :] + keys[rows, None]
+            np.less_equal(mix(z), limit[rows, None], out=hits[rows])
         if not some.all():
             hits &= some[:, None]
         return hits
+
+    def adopt_where(self, new: np.ndarray, decision: str, rate_name: str,
+                    facing: np.ndarray) -> None:
+        """new |= facing & (u < rate): hashing every agent when most face the decision."""
+        count = np.count_nonzero(facing)
+        if count > self.DENSE * facing.size:
+            facing &= self.dense(decision, rate_name)
+            new |= facing
+        elif count:
+            idx = np.flatnonzero(facing)
+            new.reshape(-1)[idx[self.draw(decision, rate_name, idx)]] = True
 
     def rows(self, name: str, active: Any) -> np.ndarray | bool | None:
         """Rows whose rate ``name`` makes them face the decision, as a mask to combine with
@@ -246,24 +262,35 @@ class _Decisions:
         s = self.state
         adopted = s.adopted
         above = s.exposure >= s.effective_threshold - EPS
+        under = ~above
         candidates = ~adopted
         new = candidates & above
         rows = self.rows("adoption_rate", lambda rate: rate < 1.0)
         if rows is not None:  # above threshold, but not this week
-            facing = new & rows
-            new &= ~facing | self.below("adopt", "adoption_rate", facing)
+            idx = np.flatnonzero(_within(new, rows))
+            new.reshape(-1)[idx[~self.draw("adopt", "adoption_rate", idx)]] = False
         rows = self.rows("noise", lambda rate: rate > 0.0)
         if rows is not None:
-            new |= self.below("noise", "noise", candidates & ~above & s.aware & rows)
+            facing = candidates & under
+            facing &= s.aware
+            self.adopt_where(new, "noise", "noise", _within(facing, rows))
         rows = self.rows("spontaneous_rate", lambda rate: rate > 0.0)
         if rows is not None:
-            new |= self.below("spontaneous", "spontaneous_rate", candidates & ~new & rows)
+            facing = ~new
+            facing &= candidates
+            self.adopt_where(new, "spontaneous", "spontaneous_rate", _within(facing, rows))
         lapsed = np.empty(0, dtype=np.int64)
         rows = self.rows("lapse_rate", lambda rate: rate > 0.0)
         if rows is not None:
-            lapsed = np.flatnonzero(self.below("lapse", "lapse_rate",
-                                               adopted & ~above & ~s.committed & rows))
+            facing = adopted & under
+            facing &= ~s.committed
+            idx = np.flatnonzero(_within(facing, rows))
+            lapsed = idx[self.draw("lapse", "lapse_rate", idx)]
         return np.flatnonzero(new), lapsed
+
+
+def _within(mask: np.ndarray, rows: np.ndarray | bool) -> np.ndarray:
+    return mask if rows is True else mask & rows
 
 
 def _update_exposure(models: Sequence[Any], state: State, groups: Sequence[Group],
