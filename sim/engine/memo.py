@@ -32,6 +32,19 @@ def once(owner: object, key: Hashable, compute: Callable[[], T]) -> T:
     return results[key]
 
 
+def recent(owner: object, kind: str, key: Hashable, compute: Callable[[], T],
+           size: int = 4) -> T:
+    """``once`` for results that vary with continuous parameters (coherence, influence ...):
+    only the ``size`` most recently made of this ``kind`` are kept, so a calibration or an
+    optimiser trying thousands of values does not keep thousands of matrices."""
+    kept: dict[Hashable, Any] = once(owner, kind, dict)
+    if key not in kept:
+        if len(kept) >= size:
+            kept.pop(next(iter(kept)))
+        kept[key] = compute()
+    return kept[key]
+
+
 def digest(*arrays: Any) -> bytes:
     """A key for per-node arrays (coherence, influence ...): their bytes, hashed."""
     import hashlib

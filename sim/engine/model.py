@@ -57,7 +57,7 @@ from sim.engine.discount import (  # noqa: F401 (CENTRE_LEVELS, tie_groups: re-e
     tie_factors,
     tie_groups,
 )
-from sim.engine.memo import digest, once
+from sim.engine.memo import digest, once, recent
 from sim.engine.network import Network, as_network
 from sim.engine.seeding import choose_seeds
 from sim.engine.streams import AgentDraws, stream
@@ -381,8 +381,8 @@ class AdoptionModel(mesa.Model):
         self._tie_codes = once(self.network.nodes, "tie codes", dict)  # filled as needed
         if self.network.adjacency.nnz > _SHARED_TIES_MAX:
             return self._ties(self.network.adjacency)
-        return once(self.network, ("ties", digest(self.coherence, self.alignment)),
-                    lambda: self._ties(self.network.adjacency))
+        return recent(self.network, "ties", digest(self.coherence, self.alignment),
+                      lambda: self._ties(self.network.adjacency))
 
     def _refresh_built(self) -> None:
         """Apply the ties built (``_built``: since the last step) or faded: only the entries

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.discount import CENTRE_LEVELS, DISCOUNTED_BY, discounted, reach, tie_groups  # noqa: F401 (coherence and alignment, used here and re-exported)
-from sim.engine.memo import digest, once
+from sim.engine.memo import digest, once, recent
 from sim.engine.network import Network
 from sim.engine.thresholds import check_thresholds, draw_thresholds
 from sim.errors import InputError
@@ -230,8 +230,8 @@ def cap_at_reach(thresholds: np.ndarray, network: Network, influence: np.ndarray
     levers only raise influence, coherence and alignment, so a capped node stays reachable,
     and a lever (a champion's influence) never raises anyone's threshold.
     """
-    limit = once(network, ("reach", digest(influence, coherence, alignment)),
-                 lambda: reach(network, influence, coherence, alignment))
+    limit = recent(network, "reach", digest(influence, coherence, alignment),
+                   lambda: reach(network, influence, coherence, alignment))
     out = thresholds.copy()
     sel = mask & (limit > 0) & (limit < thresholds)
     out[sel] = limit[sel]
