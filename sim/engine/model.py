@@ -34,7 +34,8 @@ an adopter, or when it attends an event.
 Exposure is kept up to date incrementally from the agents that changed in a step, so a step
 costs O(ties of the changed agents) plus a few O(n) array comparisons, never a Python loop
 over agents or ties. ``sim.engine.reference`` holds the textbook per-agent rule that tests compare
-against, step by step.
+against, step by step. The step itself is ``sim.engine.batch.advance``: replicates on one
+network can step together (``sim.engine.batch.Batch``), each exactly as it runs alone.
 """
 
 from __future__ import annotations
