@@ -119,10 +119,12 @@ def test_england_replicates_batched_equal_alone(england_config: dict, scenario: 
         assert batched[0]._net is batched[1]._net, "one copy of the network's matrices"
 
 
+@pytest.mark.parametrize("replicates", [1, 3])  # one: the run and its baseline, a batch of 2
 def test_simulate_batched_writes_the_tables_one_at_a_time_writes(england_config: dict,
-                                                                  tmp_path) -> None:
-    cfg = {**england_config, "replicates": 3}
-    assert can_batch(cfg, 3)
+                                                                  tmp_path, replicates: int
+                                                                  ) -> None:
+    cfg = {**england_config, "replicates": replicates}
+    assert can_batch(cfg, 2 * replicates)
     runner._BASELINES.clear()
     alone = simulate(cfg, baseline_dir=None, batch=False)
     runner._BASELINES.clear()  # the batched run computes its matched baselines too

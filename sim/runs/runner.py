@@ -222,36 +222,39 @@ def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
 BATCH_SIZE = 32
 
 
-def can_batch(config: Mapping[str, Any], replicates: int) -> bool:
-    """Whether ``replicates`` replicates of ``config`` can run as one batch
-    (``sim.engine.batch``): more than one, on one shared network (``shares_network``), for a
-    fixed number of steps (``steps: null`` stops each replicate at its own fixed point), and
-    without ``record_agents`` (which watches a model step by step)."""
+def can_batch(config: Mapping[str, Any], models: int) -> bool:
+    """Whether ``models`` runs of ``config`` (its replicates, and the matched no-lever runs
+    not yet known) can step as one batch (``sim.engine.batch``): more than one, on one shared
+    network (``shares_network``), for a fixed number of steps (``steps: null`` stops each
+    replicate at its own fixed point), and without ``record_agents`` (which watches a model
+    step by step)."""
     steps = config.get("steps")
-    return (replicates > 1 and isinstance(steps, int) and not isinstance(steps, bool)
+    return (models > 1 and isinstance(steps, int) and not isinstance(steps, bool)
             and not config.get("record_agents") and shares_network(config))
 
 
-def run_batched(config: Mapping[str, Any], replicates: Sequence[int], seeds: Sequence[int],
-                cache: dict) -> list[ModelRun]:
-    """Replicates ``replicates`` (with their ``seeds``) of ``config``, built one by one and
-    stepped together, ``BATCH_SIZE`` at a time: each exactly as ``run_replicate`` runs it
-    (``runtime_s``: its build plus an equal share of the batch's steps)."""
+#: one run to make: (config, replicate, replicate seed)
+Job = tuple[Mapping[str, Any], int, int]
+
+
+def run_batched(jobs: Sequence[Job], cache: dict) -> list[ModelRun]:
+    """The runs ``jobs`` (configs on one network, with the same ``steps``), built one by one
+    and stepped together, ``BATCH_SIZE`` at a time: each exactly as ``run_replicate`` runs
+    it (``runtime_s``: its build plus an equal share of the batch's steps)."""
     from sim.engine.batch import Batch
 
     out: list[ModelRun] = []
-    pairs = list(zip(replicates, seeds, strict=True))
-    for first in range(0, len(pairs), BATCH_SIZE):
-        chunk = pairs[first:first + BATCH_SIZE]
+    for first in range(0, len(jobs), BATCH_SIZE):
+        chunk = jobs[first:first + BATCH_SIZE]
         models, built_s = [], []
-        for replicate, seed in chunk:
+        for config, replicate, seed in chunk:
             t0 = time.perf_counter()
             models.append(build_replicate(config, replicate, seed, cache))
             built_s.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        Batch(models).run(int(config["steps"]))
+        Batch(models).run(int(chunk[0][0]["steps"]))
         share = (time.perf_counter() - t0) / len(models)
-        for model, (replicate, seed), build_s in zip(models, chunk, built_s, strict=True):
+        for model, (_, replicate, seed), build_s in zip(models, chunk, built_s, strict=True):
             t0 = time.perf_counter()
             summary = _summary(model, replicate, seed, t0)
             summary["runtime_s"] += build_s + share
@@ -372,32 +375,33 @@ def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
                         cache: dict | None = None, baseline_dir: Path | None | str = "default",
                         batch: bool = True) -> list[Replicate]:
     """``simulate_replicate`` for each of ``replicates``, with the same numbers, but stepped
-    together as batches (``run_batched``) when ``can_batch`` allows it, matched no-lever runs
-    not yet known included. Falls back to one replicate at a time otherwise (a random network
-    per replicate, ``steps: null``, ``record_agents: true``) or with ``batch=False``.
+    together as batches (``run_batched``) when ``can_batch`` allows it, with the matched
+    no-lever runs not yet known in the same batch (so even one replicate with levers on is a
+    batch of two). Falls back to one replicate at a time otherwise (a random network per
+    replicate, ``steps: null``, ``record_agents: true``) or with ``batch=False``.
     A posterior draw per replicate (``sim.runs.posterior``) works either way: each model of a
     batch is built with its own draw."""
     from sim.world.levers import all_off
 
     cache = {} if cache is None else cache
-    if not (batch and can_batch(config, len(replicates))):
-        return [simulate_replicate(config, r, cache, baseline_dir) for r in replicates]
-    baseline_dir = _baseline_folder(baseline_dir)
+    folder = _baseline_folder(baseline_dir)
     seeds = [replicate_seed(config, r) for r in replicates]
-    runs = run_batched(config, replicates, seeds, cache)
-    if all_off(config.get("levers"), config.get("steps")):
+    levers_off = all_off(config.get("levers"), config.get("steps"))
+    bases = [None if levers_off else known_baseline(config, seed, folder) for seed in seeds]
+    missing = [] if levers_off else [i for i, base in enumerate(bases) if base is None]
+    if not (batch and can_batch(config, len(replicates) + len(missing))):
+        return [simulate_replicate(config, r, cache, baseline_dir) for r in replicates]
+    unlevered = baseline_config(config)
+    runs = run_batched([(config, r, seed) for r, seed in zip(replicates, seeds, strict=True)]
+                       + [(unlevered, replicates[i], seeds[i]) for i in missing], cache)
+    runs, computed = runs[:len(replicates)], runs[len(replicates):]
+    if levers_off:
         for run, seed in zip(runs, seeds, strict=True):
-            remember_baseline(config, seed, run.summary, baseline_dir)
+            remember_baseline(config, seed, run.summary, folder)
         bases = [run.summary for run in runs]
-    else:
-        bases = [known_baseline(config, seed, baseline_dir) for seed in seeds]
-        missing = [i for i, base in enumerate(bases) if base is None]
-        if missing:
-            computed = run_batched(baseline_config(config), [replicates[i] for i in missing],
-                                   [seeds[i] for i in missing], cache)
-            for i, run in zip(missing, computed, strict=True):
-                remember_baseline(config, seeds[i], run.summary, baseline_dir)
-                bases[i] = run.summary  # as matched_baseline returns a run it computed
+    for i, run in zip(missing, computed, strict=True):
+        remember_baseline(config, seeds[i], run.summary, folder)
+        bases[i] = run.summary  # as matched_baseline returns a run it computed
     return [_replicate(run, r, base)
             for run, r, base in zip(runs, replicates, bases, strict=True)]
 
