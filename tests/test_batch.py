@@ -121,10 +121,13 @@ def test_england_replicates_batched_equal_alone(england_config: dict, scenario: 
 
 @pytest.mark.parametrize("replicates", [1, 3])  # one: the run and its baseline, a batch of 2
 def test_simulate_batched_writes_the_tables_one_at_a_time_writes(england_config: dict,
-                                                                  tmp_path, replicates: int
-                                                                  ) -> None:
+                                                                  tmp_path, replicates: int,
+                                                                  monkeypatch) -> None:
     cfg = {**england_config, "replicates": replicates}
     assert can_batch(cfg, 2 * replicates)
+    # 3 replicates and their baselines in batches of 3: a replicate's run and its baseline
+    # fall in different batches
+    monkeypatch.setattr(runner, "BATCH_SIZE", 3)
     runner._BASELINES.clear()
     alone = simulate(cfg, baseline_dir=None, batch=False)
     runner._BASELINES.clear()  # the batched run computes its matched baselines too

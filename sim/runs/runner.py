@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,13 +237,13 @@ def can_batch(config: Mapping[str, Any], models: int) -> bool:
 Job = tuple[Mapping[str, Any], int, int]
 
 
-def run_batched(jobs: Sequence[Job], cache: dict) -> list[ModelRun]:
-    """The runs ``jobs`` (configs on one network, with the same ``steps``), built one by one
-    and stepped together, ``BATCH_SIZE`` at a time: each exactly as ``run_replicate`` runs
-    it (``runtime_s``: its build plus an equal share of the batch's steps)."""
+def run_batched(jobs: Sequence[Job], cache: dict) -> Iterator[ModelRun]:
+    """The runs ``jobs`` (configs on one network, with the same ``steps``), in order, built
+    one by one and stepped together ``BATCH_SIZE`` at a time (so at most that many models
+    are alive): each exactly as ``run_replicate`` runs it (``runtime_s``: its build plus an
+    equal share of the batch's steps)."""
     from sim.engine.batch import Batch
 
-    out: list[ModelRun] = []
     for first in range(0, len(jobs), BATCH_SIZE):
         chunk = jobs[first:first + BATCH_SIZE]
         models, built_s = [], []
@@ -258,8 +258,8 @@ def run_batched(jobs: Sequence[Job], cache: dict) -> list[ModelRun]:
             t0 = time.perf_counter()
             summary = _summary(model, replicate, seed, t0)
             summary["runtime_s"] += build_s + share
-            out.append(ModelRun(model, summary))
-    return out
+            yield ModelRun(model, summary)
+        del models
 
 
 def code_version() -> str:
@@ -391,19 +391,23 @@ def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
     missing = [] if levers_off else [i for i, base in enumerate(bases) if base is None]
     if not (batch and can_batch(config, len(replicates) + len(missing))):
         return [simulate_replicate(config, r, cache, baseline_dir) for r in replicates]
-    unlevered = baseline_config(config)
-    runs = run_batched([(config, r, seed) for r, seed in zip(replicates, seeds, strict=True)]
-                       + [(unlevered, replicates[i], seeds[i]) for i in missing], cache)
-    runs, computed = runs[:len(replicates)], runs[len(replicates):]
-    if levers_off:
-        for run, seed in zip(runs, seeds, strict=True):
+    # each replicate's run, then (if not known) its matched no-lever run
+    unlevered, wanted = baseline_config(config), set(missing)
+    jobs = [job for i, (r, seed) in enumerate(zip(replicates, seeds, strict=True))
+            for job in [(config, r, seed)] + ([(unlevered, r, seed)] if i in wanted else [])]
+    runs = run_batched(jobs, cache)
+    out = []
+    for i, (r, seed) in enumerate(zip(replicates, seeds, strict=True)):
+        run = next(runs)
+        if levers_off:
             remember_baseline(config, seed, run.summary, folder)
-        bases = [run.summary for run in runs]
-    for i, run in zip(missing, computed, strict=True):
-        remember_baseline(config, seeds[i], run.summary, folder)
-        bases[i] = run.summary  # as matched_baseline returns a run it computed
-    return [_replicate(run, r, base)
-            for run, r, base in zip(runs, replicates, bases, strict=True)]
+            bases[i] = run.summary
+        elif i in wanted:
+            bases[i] = next(runs).summary  # as matched_baseline returns a run it computed
+            remember_baseline(config, seed, bases[i], folder)
+        out.append(_replicate(run, r, bases[i]))
+        del run  # its model is not kept past its batch
+    return out
 
 
 def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
