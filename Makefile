@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-matrix bench lint clean
+.PHONY: run test test-matrix bench bench-batch lint clean
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -26,6 +26,10 @@ test-matrix:
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# replicates stepped together vs one at a time on England (benchmarks/README.md)
+bench-batch: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.batch $(ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-matrix outputs multirun

@@ -10,7 +10,13 @@ CPU time is the cost of the code itself):
 - first build: the tables read and checked, the organisations assembled (cached after);
 - build: a new seed's ties and leaders on the cached organisations (what each replicate pays);
 - run: the baseline scenario's model built and run for 260 weekly steps;
-- build + run: one replicate as ``pasim`` runs it, outputs excluded.
+- build + run: one replicate as ``pasim`` runs it, outputs excluded;
+- recommended run: the same for the ``recommended`` scenario (every lever on: champions,
+  shared goals, convening building ties each quarter, purposeful events), on the network
+  already built;
+- recommended, cold: ``simulate`` of one ``recommended`` replicate with its matched no-lever
+  baseline not yet known (so computed too), tables included: what ``pasim
+  scenario=recommended network.seed=0`` costs after import, figure and files excluded.
 
 A benchmark, not a test: nothing is asserted.
 """
@@ -57,12 +63,22 @@ def main(argv: list[str] | None = None) -> None:
     t_run = _best(lambda: build_model(cfg, network, seed=1).run(steps), args.repeats)
     t_both = _best(lambda: build_model(cfg, england(seed=next(seeds)), seed=1).run(steps),
                    args.repeats)
+    recommended = validate(compose("recommended", []))
+    t_rec = _best(lambda: build_model(recommended, network, seed=1).run(steps), args.repeats)
+    from sim.runs import runner
+
+    one = validate(compose("recommended", ["network.seed=0"]))
+    t_simulate = _best(lambda: (runner._BASELINES.clear(),
+                                runner.simulate(one, baseline_dir=None)),
+                   args.repeats)
     print(f"real England: {network.n:,} agents, {network.n_edges:,} ties, {steps} steps")
     print("| stage | wall s | CPU s |\n|---|---:|---:|")
     for label, value in (("import sim", t_import), ("first build (in this process)", t_first),
                          ("first build (tables + organisations, best)", t_cold),
                          ("build (new seed)", t_build), (f"run ({steps} steps)", t_run),
-                         ("build + run", t_both)):
+                         ("build + run", t_both), (f"recommended run ({steps} steps)", t_rec),
+                         ("recommended, cold (simulate: + matched baseline, tables)",
+                          t_simulate)):
         print(f"| {label} | {value[0]:.3f} | {value[1]:.3f} |")
 
 

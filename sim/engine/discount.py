@@ -43,20 +43,8 @@ def discounted(adjacency: sp.csr_array, nodes: pd.DataFrame, coherence: np.ndarr
     Keeps the adjacency's index and weight dtypes. ``codes`` caches each column's group codes
     across calls (the model rebuilds the matrix whenever ties are built).
     """
-    codes = {} if codes is None else codes
-    strengths = {"coherence": coherence, "alignment": alignment}
-    factor = None
     rows = np.repeat(np.arange(adjacency.shape[0]), np.diff(adjacency.indptr))
-    cols = adjacency.indices
-    for column, mechanism in DISCOUNTED_BY:
-        strength = strengths[mechanism]
-        if column not in nodes or np.all(strength == 1.0):
-            continue
-        if column not in codes:
-            codes[column] = tie_groups(nodes[column], column)
-        crossing = codes[column][rows] != codes[column][cols]
-        f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
-        factor = f if factor is None else factor * f
+    factor = tie_factors(rows, adjacency.indices, nodes, coherence, alignment, codes)
     if factor is None:
         return adjacency
     data = (adjacency.data * factor).astype(adjacency.data.dtype, copy=False)
@@ -66,6 +54,26 @@ def discounted(adjacency: sp.csr_array, nodes: pd.DataFrame, coherence: np.ndarr
                      shape=adjacency.shape)
     m.eliminate_zeros()
     return m
+
+
+def tie_factors(rows: np.ndarray, cols: np.ndarray, nodes: pd.DataFrame,
+                coherence: np.ndarray, alignment: np.ndarray,
+                codes: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
+    """c_ij of the ties (rows[k], cols[k]); None when no tie is discounted. ``codes`` as in
+    ``discounted`` (the model also discounts the few ties built during a run with it)."""
+    codes = {} if codes is None else codes
+    strengths = {"coherence": coherence, "alignment": alignment}
+    factor = None
+    for column, mechanism in DISCOUNTED_BY:
+        strength = strengths[mechanism]
+        if column not in nodes or np.all(strength == 1.0):
+            continue
+        if column not in codes:
+            codes[column] = tie_groups(nodes[column], column)
+        crossing = codes[column][rows] != codes[column][cols]
+        f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
+        factor = f if factor is None else factor * f
+    return factor
 
 
 def reach(network: Network, influence: np.ndarray, coherence: np.ndarray | float = 1.0,

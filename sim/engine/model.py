@@ -34,7 +34,8 @@ an adopter, or when it attends an event.
 Exposure is kept up to date incrementally from the agents that changed in a step, so a step
 costs O(ties of the changed agents) plus a few O(n) array comparisons, never a Python loop
 over agents or ties. ``sim.engine.reference`` holds the textbook per-agent rule that tests compare
-against, step by step.
+against, step by step. The step itself is ``sim.engine.batch.advance``: replicates on one
+network can step together (``sim.engine.batch.Batch``), each exactly as it runs alone.
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.engine.agents import AGENT_TYPES, Organisation
-from sim.engine.discount import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
+from sim.engine.batch import EPS, Group, State, advance, spread_awareness  # noqa: F401 (EPS)
+from sim.engine.built import BuiltTies, LiveTies, gather_rows, network_weight
+from sim.engine.discount import (  # noqa: F401 (CENTRE_LEVELS, tie_groups: re-exported)
+    CENTRE_LEVELS,
+    discounted,
+    tie_factors,
+    tie_groups,
+)
+from sim.engine.memo import digest, once, recent
 from sim.engine.network import Network, as_network
 from sim.engine.parameters import check_parameters, check_seed
 from sim.engine.seeding import choose_seeds
@@ -57,12 +66,8 @@ from sim.engine.streams import AgentDraws, stream
 from sim.engine.thresholds import draw_thresholds
 from sim.errors import InputError
 
-#: Exposure sums are floating point; an agent exactly at threshold must adopt whatever the
-#: order of summation, so comparisons allow this much rounding.
-EPS = 1e-9
-
-#: Above this share of changed agents a full sparse product is cheaper than scatter-adds.
-_FULL_RECOMPUTE_SHARE = 0.05
+#: Above this many stored ties a network's discounted matrices are not kept for other models.
+_SHARED_TIES_MAX = 2_000_000
 
 #: Node-table columns that are array-backed agent properties, not copied onto agents.
 _VIEW_ATTRIBUTES = {"adopted", "aware", "committed", "threshold", "exposure", "influence",
@@ -90,30 +95,6 @@ def _per_node(value: float | np.ndarray, n: int, field: str, lo: float, hi: floa
     if not np.all(np.isfinite(arr)) or arr.min(initial=lo) < lo or arr.max(initial=hi) > hi:
         raise InputError(f"{field}: values must be in [{lo:g}, {hi:g}]")
     return arr
-
-
-def _symmetric_max(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """Ties (u, v, w) as a symmetric matrix; a repeated tie keeps its largest weight."""
-    keep = u != v
-    u, v, w = u[keep], v[keep], w[keep]
-    rows, cols, data = np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
-    order = np.lexsort((-data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sp.csr_array((data[first], (rows[first], cols[first])), shape=(n, n))
-
-
-def _gather_rows(m: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored entries of ``rows`` of ``m``: column indices, values, entries per row."""
-    starts = m.indptr[rows]
-    lengths = m.indptr[rows + 1] - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return m.indices[:0], m.data[:0], lengths
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    positions = offsets + np.arange(total)
-    return m.indices[positions], m.data[positions], lengths
 
 
 class AdoptionModel(mesa.Model):
@@ -146,6 +127,9 @@ class AdoptionModel(mesa.Model):
             ``agents``, ``agents_by_type`` or ``agent_list`` is read: a sweep of thousands of
             runs, or a 10^6-node run, does not pay ~5 us per agent it never looks at.
     """
+
+    #: every built tie still live (``sim.engine.built``), from the first tie built on
+    _live: LiveTies | None = None
 
     def __init__(
         self,
@@ -346,10 +330,10 @@ class AdoptionModel(mesa.Model):
         return self._combined(1)
 
     def _combined(self, which: int) -> sp.csr_array:
-        net, extra = self._net[which], self._extra[which] if self._extra else None
-        if extra is None:
+        net = self._net[which]
+        if self._extra is None:
             return net
-        out = (net + extra).tocsr()
+        out = (net + self._extra.matrix(which)).tocsr()
         out.sort_indices()
         return out
 
@@ -362,78 +346,89 @@ class AdoptionModel(mesa.Model):
         return adjacency, matrix, adjacency, matrix
 
     def _rebuild(self) -> None:
-        """Recompute the built ties' part of the reinforcement after ties were built or faded.
+        """The tie matrices, degrees, thresholds and exposures from scratch (at construction).
 
-        The network's own matrices never change, so they are made once; built ties live in a
-        small matrix of their excess over the network's weight (a repeated tie keeps its
-        largest weight: max(a, s) = a + max(s - a, 0)), added to every product. The discount
-        of a tie does not depend on its weight, so discounting the parts adds up exactly.
+        The network's own matrices never change, so they are made once; ties built during
+        the run live apart as their excess over the network (``sim.engine.built``) and are
+        applied as they change (``_refresh_built``).
         """
         if not hasattr(self, "_net"):
-            self._net = self._ties(self.network.adjacency)
-        live = [t for t in self._built if t[3] > self.steps]
-        self._built = live
-        self._extra = None
-        if live:
-            u, v, w = (np.concatenate([t[i] for t in live]) for i in range(3))
-            excess = self._excess(_symmetric_max(u, v, w, self.n).tocoo())
-            if excess.nnz:
-                self._extra = self._ties(excess)
+            self._net = self._network_ties()
+        self._extra: BuiltTies | None = None  # none built yet
         if self.threshold_kind == "fraction":
             # D_i, the weighted degree, is undiscounted: coherence and alignment weaken the
             # reinforcement E_i an agent gets, not the share of it that it needs
-            degree = self._product(0, self.influence)
-            self.effective_threshold = np.where(degree > 0, self.threshold * degree, np.inf)
+            self._degree = self._product(0, self.influence)
+            self.effective_threshold = np.where(self._degree > 0,
+                                                self.threshold * self._degree, np.inf)
         else:
             self.effective_threshold = self.threshold
         self.exposure = self._product(1, self.adopted * self.influence)
         self._dirty = False
 
-    def _excess(self, built: sp.coo_array) -> sp.csr_array:
-        """How much each built tie adds to the network's weight of the same tie (>= 0)."""
-        net = self.network.adjacency
-        if not hasattr(self, "_net_keys"):  # sorted (row, col) keys of the network's ties
+    def _network_ties(self) -> tuple[sp.csr_array, ...]:
+        """``_ties`` of the network's adjacency, shared by every model on the same network
+        with the same coherence and alignment (``sim.engine.memo``) unless the network is
+        too large to keep a discounted copy beyond its models' lives."""
+        self._tie_codes = once(self.network.nodes, "tie codes", dict)  # filled as needed
+        if self.network.adjacency.nnz > _SHARED_TIES_MAX:
+            return self._ties(self.network.adjacency)
+        return recent(self.network, "ties", digest(self.coherence, self.alignment),
+                      lambda: self._ties(self.network.adjacency))
+
+    def _refresh_built(self) -> None:
+        """Apply the ties built (``_built``: since the last step) or faded: only the entries
+        they touch are worked out again, and only their changes move the exposure (and, for
+        fraction thresholds, the degree) of the agents at their ends, in place."""
+        if self._live is None:
+            self._live = LiveTies(self.n)
+            net = self.network.adjacency
             rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(net.indptr))
-            self._net_keys = rows * self.n + net.indices
-        keys = built.row.astype(np.int64) * self.n + built.col
-        at = np.minimum(np.searchsorted(self._net_keys, keys), max(net.nnz - 1, 0))
-        present = (self._net_keys[at] == keys) if net.nnz else np.zeros(keys.size, bool)
-        current = np.where(present, net.data[at] if net.nnz else 0.0, 0.0)
-        add = np.maximum(built.data - current, 0.0).astype(net.data.dtype)
-        keep = add > 0
-        index = net.indices.dtype
-        out = sp.csr_array((add[keep], (built.row[keep].astype(index),
-                                        built.col[keep].astype(index))), shape=net.shape)
-        out.sort_indices()
-        return out
+            self._net_keys = rows * self.n + net.indices  # sorted: CSR order
+        keys = self._live.update(self._built, self.steps)
+        self._built = []
+        self._dirty = False
+        if not keys.size:
+            return
+        net = self.network.adjacency
+        excess = np.maximum(self._live.largest(keys) - network_weight(net, self._net_keys, keys),
+                            0.0).astype(net.data.dtype)
+        rows, cols = np.divmod(keys, self.n)
+        factor = tie_factors(rows, cols, self.network.nodes, self.coherence, self.alignment,
+                             self._tie_codes)
+        reinforcement = excess if factor is None else (excess * factor).astype(excess.dtype)
+        old = self._extra or BuiltTies(self.n, keys[:0], excess[:0], reinforcement[:0])
+        old_weight, old_reinforcement = old.at(keys)
+        self._extra = old.replaced(keys, excess, reinforcement)
+        moved = (excess != old_weight) | (reinforcement != old_reinforcement)
+        rows, cols = rows[moved], cols[moved]
+        np.add.at(self.exposure, rows, (reinforcement - old_reinforcement)[moved]
+                  * (self.adopted[cols] * self.influence[cols]))
+        if self.threshold_kind == "fraction":
+            np.add.at(self._degree, rows, (excess - old_weight)[moved] * self.influence[cols])
+            degree = self._degree[rows]
+            self.effective_threshold[rows] = np.where(degree > 0,
+                                                      self.threshold[rows] * degree, np.inf)
 
     def _product(self, which: int, x: np.ndarray) -> np.ndarray:
         """The network's matrix ``which`` (0 weights, 1 reinforcement) plus built ties, @ x."""
         out = self._net[which] @ x
         if self._extra is not None:
-            out += self._extra[which] @ x
+            self._extra.add_product(which, x, out)
         return out
 
     def _columns(self, which: int, agents: np.ndarray) -> list[tuple[np.ndarray, ...]]:
         """Rows of the transposes (2 weights, 3 reinforcement) for ``agents`` -- their
-        columns -- as (indices, data, entries per agent), gathered straight from the CSR arrays
-        (scipy's row slicing costs more than the step's arithmetic)."""
-        parts = [_gather_rows(self._net[which], agents)]
+        columns -- as (indices, data, entries per agent), the network's then the built ties'."""
+        parts = [gather_rows(self._net[which], agents)]
         if self._extra is not None:
-            parts.append(_gather_rows(self._extra[which], agents))
+            parts.append(self._extra.columns(which, agents))
         return parts
 
     def _discounted(self, adjacency: sp.csr_array) -> sp.csr_array:
         """c_ij: cross-sector ties discounted by coherence, cross-level ties by alignment."""
         return discounted(adjacency, self.network.nodes, self.coherence, self.alignment,
                           self._tie_codes)
-
-    def _update_exposure(self, changed: np.ndarray, delta: np.ndarray) -> None:
-        if changed.size > _FULL_RECOMPUTE_SHARE * self.n:
-            self.exposure = self._product(1, self.adopted * self.influence)
-            return
-        for indices, data, per_row in self._columns(3, changed):
-            np.add.at(self.exposure, indices, data * np.repeat(delta, per_row))
 
     # ------------------------------------------------------------------------------------
     # dynamics
@@ -443,53 +438,31 @@ class AdoptionModel(mesa.Model):
                 and self.spontaneous_rate == 0.0 and not self.interventions)
 
     def step(self) -> None:
-        """One synchronous step: every agent decides from the state at the start of it."""
+        """One synchronous step: every agent decides from the state at the start of it.
+
+        The step itself is ``sim.engine.batch.advance`` on this model alone: the same code a
+        batch of replicates runs, which is what makes a replicate in a batch identical to it
+        run alone."""
+        advance([self], State.of_one(self), self._alone)
+
+    @property
+    def _alone(self) -> list[Group]:
+        """This model as the one group of a batch of one."""
+        return [Group(np.ones(1, dtype=bool), self)]
+
+    def _start_step(self) -> None:
+        """Before anyone decides: the interventions, then the ties built or faded."""
         self._stepping = True
         for intervention in self.interventions:
             intervention(self)
         self._stepping = False
-        if self._dirty or (self._built and min(t[3] for t in self._built) <= self.steps):
-            self._rebuild()
-        adopted = self.adopted
-        above = self.exposure >= self.effective_threshold - EPS
-        candidates = ~adopted
-        new = candidates & above
-        if self.adoption_rate < 1.0:
-            idx = np.flatnonzero(new)
-            new[idx[self._draw("adopt", idx) >= self.adoption_rate]] = False
-        if self.noise > 0.0:
-            idx = np.flatnonzero(candidates & ~above & self.aware)
-            new[idx[self._draw("noise", idx) < self.noise]] = True
-        if self.spontaneous_rate > 0.0:
-            idx = np.flatnonzero(candidates & ~new)
-            new[idx[self._draw("spontaneous", idx) < self.spontaneous_rate]] = True
-        lapsed = np.zeros(0, dtype=np.int64)
-        if self.lapse_rate > 0.0:
-            idx = np.flatnonzero(adopted & ~above & ~self.committed)
-            lapsed = idx[self._draw("lapse", idx) < self.lapse_rate]
-
-        gained = np.flatnonzero(new)
-        adopted[gained] = True
-        adopted[lapsed] = False
-        changed = np.concatenate([gained, lapsed])
-        if changed.size:
-            delta = np.concatenate([self.influence[gained], -self.influence[lapsed]])
-            self._update_exposure(changed, delta)
-        self._hear_from(gained)
-        self._last_changed = int(changed.size)
-        self._record(new=int(gained.size), lapsed=int(lapsed.size))
-
-    def _draw(self, decision: str, agents: np.ndarray) -> np.ndarray:
-        """This step's uniforms for ``decision`` of ``agents``: each agent's own number,
-        whoever else faces the decision (common random numbers, ``sim.engine.streams``)."""
-        return self.draws.uniforms(decision, self.steps, agents)
+        if self._dirty or (self._live is not None and self._live.next_expiry <= self.steps):
+            self._refresh_built()
 
     def _hear_from(self, adopters: np.ndarray) -> None:
         """Awareness follows influence: whoever listens to a new adopter has heard of it."""
-        if adopters.size:
-            self.aware[adopters] = True
-            for indices, _, _ in self._columns(2, adopters):
-                self.aware[indices] = True
+        spread_awareness([self], self._alone, self.aware[None],
+                         np.zeros(adopters.size, dtype=np.int64), adopters)
 
     def run(self, steps: int | None = None) -> AdoptionModel:
         """Run ``steps`` steps, or with ``None`` until a fixed point (or ``max_steps``).
@@ -515,7 +488,17 @@ class AdoptionModel(mesa.Model):
     # records
     def _prepare_tracking(self, track: Sequence[str]) -> list[tuple]:
         """Group codes of every tracked column, offset into one range of bins, so that a
-        step records the counts of all groups with one bincount (bin ``total``: no value)."""
+        step records the counts of all groups with one bincount (bin ``total``: no value);
+        worked out once per node table (``sim.engine.memo``)."""
+        nodes = self.network.nodes
+        tracked, self._track_bins, self._track_codes = once(
+            nodes, ("track", tuple(track)), lambda: self._tracking_codes(track))
+        #: (adopted, aware) at the last record and the group counts of both, kept up to date
+        #: from the agents that changed (``sim.engine.batch``); None when nothing is tracked
+        self._track_state: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        return tracked
+
+    def _tracking_codes(self, track: Sequence[str]) -> tuple[list[tuple], int, np.ndarray | None]:
         tracked, stacked, offset = [], [], 0
         for column in track:
             if column not in self.network.nodes:
@@ -526,46 +509,32 @@ class AdoptionModel(mesa.Model):
             tracked.append((column, offset, list(labels), size))
             stacked.append(np.where(codes >= 0, codes + offset, -1))
             offset += len(labels)
-        self._track_bins = offset
-        self._last_state: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._track_codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
-                             if stacked else None)
-        return tracked
+        codes = (np.where(np.vstack(stacked) >= 0, np.vstack(stacked), offset)
+                 if stacked else None)
+        if codes is not None:
+            codes.flags.writeable = False  # shared by every model on this node table
+        return tracked, offset, codes
 
     def _group_counts(self, mask: np.ndarray) -> np.ndarray:
         chosen = self._track_codes[:, mask].ravel()
         return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
 
-    def _counts_now(self, state: np.ndarray, key: str) -> np.ndarray:
-        """Group counts of ``state`` (adopted or aware), updated from the agents whose state
-        changed since the last record (a step changes few; a full count costs O(n x groups))."""
-        last = self._last_state.get(key)
-        if last is None:
-            counts = self._group_counts(state)
-        else:
-            previous, counts = last
-            changed = np.flatnonzero(state != previous)
-            if changed.size:
-                counts = counts + self._group_counts_of(changed[state[changed]]) \
-                    - self._group_counts_of(changed[~state[changed]])
-        self._last_state[key] = (state.copy(), counts)
-        return counts
-
-    def _group_counts_of(self, agents: np.ndarray) -> np.ndarray:
-        chosen = self._track_codes[:, agents].ravel()
-        return np.bincount(chosen, minlength=self._track_bins + 1)[:self._track_bins]
-
     def _record(self, new: int, lapsed: int) -> None:
-        adopted = int(np.count_nonzero(self.adopted))
-        aware = int(np.count_nonzero(self.aware))
+        """The first row of history (the initial state) and the group counts it starts."""
+        self._append_row(int(np.count_nonzero(self.adopted)), int(np.count_nonzero(self.aware)),
+                         new, lapsed)
+        if self._tracked:
+            counts = np.concatenate([self._group_counts(self.adopted),
+                                     self._group_counts(self.aware)])
+            self._track_state = (self.adopted.copy(), self.aware.copy(), counts)
+            self._group_rows.append(counts.copy())
+
+    def _append_row(self, adopted: int, aware: int, new: int, lapsed: int) -> None:
         self._rows.append({
             "step": self.steps, "adopted": adopted, "adopted_fraction": adopted / self.n,
             "aware": aware, "aware_fraction": aware / self.n, "new_adopters": new,
             "lapsed": lapsed, "ties_built": self.ties_built, "cost": self.cost,
         })
-        if self._tracked:
-            self._group_rows.append(np.concatenate([self._counts_now(self.adopted, "adopted"),
-                                                    self._counts_now(self.aware, "aware")]))
         self._history = None
 
     @property

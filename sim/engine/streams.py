@@ -47,7 +47,7 @@ def _mix_scalar(z: int) -> int:
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
+def mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64's output function, in place on a uint64 array (products wrap mod 2^64)."""
     t = z >> _S30
     z ^= t
@@ -73,6 +73,22 @@ class AgentDraws:
     def uniforms(self, decision: str, step: int, agents: np.ndarray | None = None) -> np.ndarray:
         """The uniform of each agent in ``agents`` (node indices; all when None) for
         ``decision`` at ``step``: the same number whoever else is asked with it."""
-        key = np.uint64(_mix_scalar(self._keys[decision] + (int(step) + 1) * _GOLDEN))
+        key = self.step_key(decision, step)
         z = self._counter + key if agents is None else self._counter[agents] + key
-        return (_mix(z) >> _S11) * (1.0 / (1 << 53))
+        return hashed_uniforms(z)
+
+    def step_key(self, decision: str, step: int) -> np.uint64:
+        """What ``decision`` at ``step`` adds to every agent's counter before hashing: with
+        the counters (``counter``), enough to draw for many replicates at once
+        (``sim.engine.batch``), each number equal to the one ``uniforms`` gives."""
+        return np.uint64(_mix_scalar(self._keys[decision] + (int(step) + 1) * _GOLDEN))
+
+    @property
+    def counter(self) -> np.ndarray:
+        """Agent i's counter (the same for every seed: the seed is in the key)."""
+        return self._counter
+
+
+def hashed_uniforms(z: np.ndarray) -> np.ndarray:
+    """Uniforms in [0, 1) from counters plus keys (``z`` is overwritten)."""
+    return (mix(z) >> _S11) * (1.0 / (1 << 53))

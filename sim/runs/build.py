@@ -22,18 +22,26 @@ def to_dict(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in dict(cfg).items() if k != "hydra"}
 
 
+def shares_network(cfg: Mapping[str, Any]) -> bool:
+    """Whether every replicate of ``cfg`` runs on the same network: a deterministic generator,
+    a file, or a random generator whose ``network.seed`` the config fixes (a random network
+    built from each replicate's own seed is a different network per replicate)."""
+    params = dict(cfg["network"])
+    name = params.pop("name")
+    return not (takes_seed(name, params) and params.get("seed") is None)
+
+
 def replicate_network(cfg: Mapping[str, Any], seed: int, cache: dict) -> Network:
     """The replicate's network: a random generator gets the replicate's ``seed`` unless the
     config fixes ``network.seed`` (then, like a deterministic generator or a file, it is
     built once and cached)."""
     params = dict(cfg["network"])
     name = params.pop("name")
-    random_graph = takes_seed(name, params)
-    if random_graph and params.get("seed") is None:
+    if shares_network(cfg):
+        key = json.dumps([name, params], sort_keys=True, default=str)
+    else:
         params["seed"] = seed
         key = None
-    else:
-        key = json.dumps([name, params], sort_keys=True, default=str)
     if key is not None and key in cache:
         return cache[key]
     network = build_network(name, **params)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.engine.network import Network
 from sim.runs import results as io
-from sim.runs.build import replicate_network, to_dict  # noqa: F401 (re-exported)
+from sim.runs.build import replicate_network, shares_network, to_dict  # noqa: F401 (re-exported)
 from sim.runs.metrics import effect, summarise
 from sim.runs.posterior import build_replicate_model
 from sim.world import outcomes
@@ -157,19 +157,75 @@ class Replicate:
     agents: pd.DataFrame | None = None  # with record_agents: true
 
 
+def build_replicate(config: Mapping[str, Any], replicate: int, seed: int, cache: dict) -> Any:
+    """The model of one replicate of ``config``, from its replicate ``seed``, before it runs."""
+    net_seed, model_seed = (int(s.generate_state(1)[0])
+                            for s in np.random.SeedSequence(seed).spawn(2))
+    network = replicate_network(config, net_seed, cache)
+    return build_replicate_model(config, network, model_seed, replicate)  # posterior draw
+
+
+def _summary(model: Any, replicate: int, seed: int, started: float,
+             runtime_s: float | None = None) -> dict[str, Any]:
+    """A replicate's summary row (``runtime_s``: since ``started``, unless given)."""
+    return {"replicate": replicate, "seed": seed, **summarise(model),
+            **outcomes.summarise(model),
+            "runtime_s": time.perf_counter() - started if runtime_s is None else runtime_s}
+
+
 def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
                   cache: dict, record_agents: bool = False) -> ModelRun:
     """Build and run one replicate of ``config`` from its replicate ``seed``."""
-    net_seed, model_seed = (int(s.generate_state(1)[0])
-                            for s in np.random.SeedSequence(seed).spawn(2))
     t0 = time.perf_counter()
-    network = replicate_network(config, net_seed, cache)
-    model = build_replicate_model(config, network, model_seed, replicate)  # posterior draw
+    model = build_replicate(config, replicate, seed, cache)
     times = AgentTimes(model) if record_agents else None
     model.run(config.get("steps"))
-    summary = {"replicate": replicate, "seed": seed, **summarise(model),
-               **outcomes.summarise(model), "runtime_s": time.perf_counter() - t0}
+    summary = _summary(model, replicate, seed, t0)
     return ModelRun(model, summary, None if times is None else times.table(model, replicate))
+
+
+#: replicates stepped together at most (memory: a few R x n arrays, and R models alive)
+BATCH_SIZE = 32
+
+
+def can_batch(config: Mapping[str, Any], models: int) -> bool:
+    """Whether ``models`` runs of ``config`` (its replicates, and the matched no-lever runs
+    not yet known) can step as one batch (``sim.engine.batch``): more than one, on one shared
+    network (``shares_network``), for a fixed number of steps (``steps: null`` stops each
+    replicate at its own fixed point), and without ``record_agents`` (which watches a model
+    step by step)."""
+    steps = config.get("steps")
+    return (models > 1 and isinstance(steps, int) and not isinstance(steps, bool)
+            and not config.get("record_agents") and shares_network(config))
+
+
+#: one run to make: (config, replicate, replicate seed)
+Job = tuple[Mapping[str, Any], int, int]
+
+
+def run_batched(jobs: Sequence[Job], cache: dict) -> Iterator[ModelRun]:
+    """The runs ``jobs`` (configs on one network, with the same ``steps``), in order, built
+    one by one and stepped together ``BATCH_SIZE`` at a time (so at most that many models
+    are alive): each exactly as ``run_replicate`` runs it (``runtime_s``: its build plus an
+    equal share of the batch's steps)."""
+    from sim.engine.batch import Batch
+
+    for first in range(0, len(jobs), BATCH_SIZE):
+        chunk = jobs[first:first + BATCH_SIZE]
+        models, built_s = [], []
+        for config, replicate, seed in chunk:
+            t0 = time.perf_counter()
+            models.append(build_replicate(config, replicate, seed, cache))
+            built_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        Batch(models).run(int(chunk[0][0]["steps"]))
+        share = (time.perf_counter() - t0) / len(models)
+        for model, (_, replicate, seed), build_s in zip(models, chunk, built_s, strict=True):
+            t0 = time.perf_counter()
+            summary = _summary(model, replicate, seed, t0)
+            summary["runtime_s"] += build_s + share
+            yield ModelRun(model, summary)
+        del models
 
 
 def code_version() -> str:
@@ -198,11 +254,10 @@ def baseline_key(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
-                     baseline_dir: Path | None, replicate: int = 0) -> dict[str, Any]:
-    """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
-    this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
-    every scenario of pasim-compare and every sample of the research commands shares it."""
+def known_baseline(config: Mapping[str, Any], seed: int,
+                   baseline_dir: Path | None) -> dict[str, Any] | None:
+    """The matched no-lever summary of ``config`` at ``seed`` if this process or
+    ``baseline_dir`` already has it, else None."""
     key = (baseline_key(config), int(seed))
     if key in _BASELINES:
         return _BASELINES[key]
@@ -213,6 +268,17 @@ def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
             return _BASELINES[key]
         except (OSError, ValueError):
             pass  # unreadable: compute it again
+    return None
+
+
+def matched_baseline(config: Mapping[str, Any], seed: int, cache: dict,
+                     baseline_dir: Path | None, replicate: int = 0) -> dict[str, Any]:
+    """The summary of ``config``'s no-lever run at replicate ``seed``, computed once: kept in
+    this process and (unless ``baseline_dir`` is None) on disk, so every job of a sweep,
+    every scenario of pasim-compare and every sample of the research commands shares it."""
+    known = known_baseline(config, seed, baseline_dir)
+    if known is not None:
+        return known
     # the replicate index picks the posterior draw (when there is one): pair it too
     summary = run_replicate(baseline_config(config), replicate, seed, cache).summary
     remember_baseline(config, seed, summary, baseline_dir)
@@ -258,12 +324,56 @@ def simulate_replicate(config: Mapping[str, Any], replicate: int, cache: dict | 
         base = run.summary
     else:
         base = matched_baseline(config, seed, cache, baseline_dir, replicate)
+    return _replicate(run, replicate, base)
+
+
+def _replicate(run: ModelRun, replicate: int, base: Mapping[str, Any]) -> Replicate:
+    """A replicate's outputs from its run and its matched no-lever summary."""
     history = run.model.history.copy()
     history.insert(0, "replicate", replicate)
     by_group = outcomes.extend_groups(run.model.history_by_group(), run.model)
     by_group.insert(0, "replicate", replicate)
     return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group,
                      run.agents)
+
+
+def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
+                        cache: dict | None = None, baseline_dir: Path | None | str = "default",
+                        batch: bool = True) -> list[Replicate]:
+    """``simulate_replicate`` for each of ``replicates``, with the same numbers, but stepped
+    together as batches (``run_batched``) when ``can_batch`` allows it, with the matched
+    no-lever runs not yet known in the same batch (so even one replicate with levers on is a
+    batch of two). Falls back to one replicate at a time otherwise (a random network per
+    replicate, ``steps: null``, ``record_agents: true``) or with ``batch=False``.
+    A posterior draw per replicate (``sim.runs.posterior``) works either way: each model of a
+    batch is built with its own draw."""
+    from sim.world.levers import all_off
+
+    cache = {} if cache is None else cache
+    folder = _baseline_folder(baseline_dir)
+    seeds = [replicate_seed(config, r) for r in replicates]
+    levers_off = all_off(config.get("levers"), config.get("steps"))
+    bases = [None if levers_off else known_baseline(config, seed, folder) for seed in seeds]
+    missing = [] if levers_off else [i for i, base in enumerate(bases) if base is None]
+    if not (batch and can_batch(config, len(replicates) + len(missing))):
+        return [simulate_replicate(config, r, cache, baseline_dir) for r in replicates]
+    # each replicate's run, then (if not known) its matched no-lever run
+    unlevered, wanted = baseline_config(config), set(missing)
+    jobs = [job for i, (r, seed) in enumerate(zip(replicates, seeds, strict=True))
+            for job in [(config, r, seed)] + ([(unlevered, r, seed)] if i in wanted else [])]
+    runs = run_batched(jobs, cache)
+    out = []
+    for i, (r, seed) in enumerate(zip(replicates, seeds, strict=True)):
+        run = next(runs)
+        if levers_off:
+            remember_baseline(config, seed, run.summary, folder)
+            bases[i] = run.summary
+        elif i in wanted:
+            bases[i] = next(runs).summary  # as matched_baseline returns a run it computed
+            remember_baseline(config, seed, bases[i], folder)
+        out.append(_replicate(run, r, bases[i]))
+        del run  # its model is not kept past its batch
+    return out
 
 
 def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
@@ -283,9 +393,12 @@ def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: floa
 
 def simulate(cfg: DictConfig | Mapping[str, Any],
              baseline_dir: Path | None | str = "default",
-             replicates: Sequence[int] | None = None) -> RunResult:
+             replicates: Sequence[int] | None = None, batch: bool = True) -> RunResult:
     """Run every replicate of the parameter set ``cfg`` (or only those numbered in
     ``replicates``: extending a finished run); return summaries and time series.
+
+    Replicates on one shared network are stepped together (``simulate_replicates``; the same
+    numbers as one at a time, which ``batch=False`` forces).
 
     Each replicate's summary also holds its effect against the matched no-lever run with the
     same replicate seed (``sim.runs.metrics.EFFECT_KEYS``; zero effect when every lever is off).
@@ -299,7 +412,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
     start = time.perf_counter()
     cache: dict[str, Network] = {}
     numbers = range(int(config.get("replicates", 1))) if replicates is None else replicates
-    runs = [simulate_replicate(config, r, cache, baseline_dir) for r in numbers]
+    runs = simulate_replicates(config, list(numbers), cache, baseline_dir, batch)
     return combine(config, runs, time.perf_counter() - start)
 
 

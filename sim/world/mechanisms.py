@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.discount import CENTRE_LEVELS, DISCOUNTED_BY, discounted, reach, tie_groups  # noqa: F401 (coherence and alignment, used here and re-exported)
+from sim.engine.memo import digest, once, recent
 from sim.engine.network import Network
 from sim.engine.schema import Allowed, Group, NonNegative, Share, check, key
 from sim.engine.thresholds import check_thresholds, draw_thresholds
@@ -145,6 +146,12 @@ def with_deprivation_quintile(network: Network) -> Network:
     nodes = network.nodes
     if "deprivation" not in nodes or QUINTILE in nodes:
         return network
+    # one derived network per network: the replicates on a shared network share it too
+    return once(network, QUINTILE, lambda: _with_quintile(network))
+
+
+def _with_quintile(network: Network) -> Network:
+    nodes = network.nodes
     ranks = nodes["deprivation"].rank(method="average", pct=True).to_numpy()
     quintile = np.clip(np.ceil(ranks * 5 - 1e-9), 1, 5).astype(np.int64)
     table = nodes.copy()
@@ -222,7 +229,8 @@ def cap_at_reach(thresholds: np.ndarray, network: Network, influence: np.ndarray
     levers only raise influence, coherence and alignment, so a capped node stays reachable,
     and a lever (a champion's influence) never raises anyone's threshold.
     """
-    limit = reach(network, influence, coherence, alignment)
+    limit = recent(network, "reach", digest(influence, coherence, alignment),
+                   lambda: reach(network, influence, coherence, alignment))
     out = thresholds.copy()
     sel = mask & (limit > 0) & (limit < thresholds)
     out[sel] = limit[sel]

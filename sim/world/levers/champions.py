@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from sim.engine import schema
+from sim.engine.memo import once
 from sim.engine.model import EPS
 from sim.engine.schema import Group, NonNegative, NonNegativeInt, key
 from sim.world.levers.plan import Plan
@@ -73,7 +74,12 @@ def check(cfg: Mapping[str, Any] | None, steps: int | None = None) -> dict[str, 
 
 
 def systems(plan: Plan) -> list[np.ndarray]:
-    """The node indices of each ICS (or cluster, or the whole network), in a fixed order."""
+    """The node indices of each ICS (or cluster, or the whole network), in a fixed order
+    (worked out once per node table: every replicate on a network has the same)."""
+    return once(plan.network.nodes, "systems", lambda: _systems(plan))
+
+
+def _systems(plan: Plan) -> list[np.ndarray]:
     nodes = plan.network.nodes
     if "system" in nodes:
         labels = nodes["system"].astype(str).to_numpy()
@@ -83,7 +89,13 @@ def systems(plan: Plan) -> list[np.ndarray]:
         valid = labels >= 0
     else:
         return [np.arange(plan.n)]
-    return [np.flatnonzero(valid & (labels == v)) for v in np.unique(labels[valid])]
+    # group codes in sorted label order, then the members of each code in node order
+    codes = np.full(labels.size, -1, dtype=np.int64)
+    codes[valid] = np.unique(labels[valid], return_inverse=True)[1]
+    order = np.argsort(codes, kind="stable")
+    order.flags.writeable = False  # shared by every replicate on the network
+    bounds = np.searchsorted(codes[order], np.arange(codes.max(initial=-1) + 2))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(bounds.size - 1)]
 
 
 def is_leader(plan: Plan) -> np.ndarray:

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.engine import schema
+from sim.engine.memo import once
 from sim.engine.model import AdoptionModel
 from sim.engine.schema import Group, NonNegative, Positive, PositiveInt, key
 from sim.errors import InputError
@@ -111,7 +112,9 @@ class Clusters:
         return cls(of_node=of_node, members=members, adjacent=adjacent)
 
     def sizes(self) -> np.ndarray:
-        return np.array([m.size for m in self.members])
+        if not hasattr(self, "_sizes"):
+            self._sizes = np.array([m.size for m in self.members])
+        return self._sizes
 
 
 class Convenor:
@@ -126,7 +129,8 @@ class Convenor:
         self.bridges_per_year = bridges_per_year(s)
         self.plan = plan
         self.rng = plan.rng("convening")
-        self.clusters = Clusters.of(plan)
+        nodes = plan.network.nodes  # the same clusters for every replicate on this network
+        self.clusters = once(nodes, "clusters", lambda: Clusters.of(plan))
         self.near_size = self.far_size = self.width
         sizes = self.clusters.sizes()
         largest = int(sizes.max(initial=0))
@@ -161,10 +165,18 @@ class Convenor:
     def random_pair(self) -> tuple[int, int]:
         """A near cluster from a random node, a far one from a random node of its adjacent."""
         near = int(self.clusters.of_node[self.rng.choice(self.near_pool)])
-        far_clusters = np.flatnonzero(self.far_ok[near])
-        weights = self.clusters.sizes()[far_clusters].astype(float)
-        far = int(self.rng.choice(far_clusters, p=weights / weights.sum()))
+        far_clusters, p = self._far_choices(near)
+        far = int(self.rng.choice(far_clusters, p=p))
         return near, far
+
+    def _far_choices(self, near: int) -> tuple[np.ndarray, np.ndarray]:
+        """The clusters adjacent to ``near`` and their chances (by size), worked out once."""
+        cache = self.__dict__.setdefault("_far", {})
+        if near not in cache:
+            far_clusters = np.flatnonzero(self.far_ok[near])
+            weights = self.clusters.sizes()[far_clusters].astype(float)
+            cache[near] = (far_clusters, weights / weights.sum())
+        return cache[near]
 
     def targeted_pair(self, adopted: np.ndarray) -> tuple[int, int] | None:
         """A cluster with adopters and an adjacent one that has not tipped (< 50 %)."""

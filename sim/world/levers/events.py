@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import Field
 
 from sim.engine import schema
+from sim.engine.memo import once
 from sim.engine.model import AdoptionModel
 from sim.engine.schema import Allowed, Group, NonNegative, PositiveInt, Share
 from sim.errors import InputError
@@ -165,8 +166,10 @@ class Event:
         self.e = e = track(e, self.field)  # reports each setting read (sim.world.liveness)
         self.plan = plan
         self.audience = e["audience"]
-        self.pools = audience_pools(plan.network.nodes, self.audience, e["region"], self.field,
-                                    columns)
+        nodes = plan.network.nodes  # the same pools for every replicate on this network
+        self.pools = once(nodes, ("audience", tuple(self.audience), e["region"]),
+                          lambda: audience_pools(nodes, self.audience, e["region"], self.field,
+                                                 columns))
         # what the run will use, read now, and only where it has an effect
         self.step, self.size, self.clarity, self.cost = (e[k] for k in
                                                          ("step", "size", "clarity", "cost"))
@@ -214,5 +217,6 @@ def apply(cfg: Mapping[str, Any] | None, plan: Plan) -> None:
     s = check(cfg, plan.steps)
     if is_off(s):
         return
-    columns = attribute_arrays(plan.network.nodes)
+    nodes = plan.network.nodes
+    columns = once(nodes, "event attributes", lambda: attribute_arrays(nodes))
     plan.interventions.extend(Event(e, i, plan, columns) for i, e in enumerate(s["schedule"]))

@@ -1,0 +1,171 @@
+"""Ties built during a run (events, convening), kept as a short list of entries.
+
+The network's own tie matrices never change, so the model makes them once. Ties built during
+a run are few (hundreds among tens of thousands) and change a few times a year, so they live
+apart, as their *excess* over the network's weight of the same tie: a repeated tie keeps its
+largest weight, max(a, s) = a + max(s - a, 0), and the discount of a tie does not depend on
+its weight, so discounting the two parts adds up exactly.
+
+They are kept as entries (row i, column j, excess weight, excess reinforcement) sorted by
+(i, j), not as an n x n sparse matrix, and every live tie as a directed entry with its fading
+step (``LiveTies``). When ties are built or fade, only the entries they touch are worked out
+again, and only the differences move the exposures and degrees of the agents at their ends:
+a convening round costs O(live built ties), not a new matrix and a full product over the
+network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+#: one call of ``add_ties``: (u, v, weight per tie, the step from which it has faded)
+Ties = tuple[np.ndarray, np.ndarray, np.ndarray, float]
+
+
+@dataclass
+class BuiltTies:
+    """Entries (rows[k], cols[k]) by which built ties exceed the network, sorted by (row,
+    col): ``weight`` the excess tie weight, ``reinforcement`` it discounted (w_ij * c_ij)."""
+
+    n: int
+    keys: np.ndarray  # rows * n + cols, sorted
+    weight: np.ndarray
+    reinforcement: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.rows, self.cols = np.divmod(self.keys, self.n)
+        # the entries by column (then row), and where each column's run starts: a column
+        # is gathered as a CSR row is
+        self._by_column = np.lexsort((self.rows, self.cols))
+        self._column_starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.cols, minlength=self.n))])
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.size)
+
+    def values(self, which: int) -> np.ndarray:
+        """0 or 2: weights; 1 or 3: reinforcement (the model's numbering of its matrices)."""
+        return self.weight if which % 2 == 0 else self.reinforcement
+
+    def columns(self, which: int, agents: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column j of each agent j in ``agents``: the rows i with an entry (i, j), the
+        entries' values and how many each agent has -- as the model gathers the network's
+        columns (the rows of its transposes), in row order."""
+        starts = self._column_starts[agents]
+        lengths = self._column_starts[agents + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return self.rows[:0], self.values(which)[:0], lengths
+        positions = self._by_column[np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+                                    + np.arange(total)]
+        return self.rows[positions], self.values(which)[positions], lengths
+
+    def add_product(self, which: int, x: np.ndarray, out: np.ndarray) -> None:
+        """out += (these entries as a matrix) @ x."""
+        np.add.at(out, self.rows, self.values(which) * x[self.cols])
+
+    def matrix(self, which: int) -> sp.csr_array:
+        """The entries as an n x n matrix (for ``model.adjacency`` and ``reinforcement``)."""
+        out = sp.csr_array((self.values(which), (self.rows, self.cols)), shape=(self.n, self.n))
+        out.eliminate_zeros()
+        return out
+
+    def at(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weight and reinforcement of the entries ``keys`` (0 where there is none)."""
+        weight = np.zeros(keys.size, dtype=self.weight.dtype)
+        reinforcement = np.zeros(keys.size, dtype=self.reinforcement.dtype)
+        if self.size:
+            at = np.minimum(np.searchsorted(self.keys, keys), self.size - 1)
+            found = self.keys[at] == keys
+            weight[found] = self.weight[at[found]]
+            reinforcement[found] = self.reinforcement[at[found]]
+        return weight, reinforcement
+
+    def replaced(self, keys: np.ndarray, weight: np.ndarray,
+                 reinforcement: np.ndarray) -> BuiltTies | None:
+        """These entries with those at ``keys`` (sorted, unique) set to the given values
+        (a zero weight removes one); None when none is left."""
+        stay = ~_members(self.keys, keys)
+        put = weight > 0
+        all_keys = np.concatenate([self.keys[stay], keys[put]])
+        if not all_keys.size:
+            return None
+        order = np.argsort(all_keys, kind="stable")
+        return BuiltTies(self.n, all_keys[order],
+                         np.concatenate([self.weight[stay], weight[put]])[order],
+                         np.concatenate([self.reinforcement[stay], reinforcement[put]])[order])
+
+
+class LiveTies:
+    """Every built tie still live, as directed entries (both ways of each tie, no loops):
+    keys (row * n + col), weights and the step from which each has faded."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.keys = np.empty(0, dtype=np.int64)
+        self.weight = np.empty(0)
+        self.expires = np.empty(0)
+        self.next_expiry = np.inf
+
+    def update(self, added: Sequence[Ties], step: int) -> np.ndarray:
+        """Add the ties ``added``, drop those faded by ``step``; return the keys whose
+        largest live weight may have changed (sorted, unique)."""
+        faded = self.expires <= step
+        parts = [(self.keys[faded],)]
+        if faded.any():
+            keep = ~faded
+            self.keys, self.weight, self.expires = (self.keys[keep], self.weight[keep],
+                                                    self.expires[keep])
+        for u, v, w, expires in added:
+            loop = u == v
+            u, v, w = u[~loop], v[~loop], w[~loop]
+            keys = np.concatenate([u * self.n + v, v * self.n + u])
+            parts.append((keys,))
+            self.keys = np.concatenate([self.keys, keys])
+            self.weight = np.concatenate([self.weight, w, w])
+            self.expires = np.concatenate([self.expires, np.full(keys.size, expires)])
+        self.next_expiry = float(self.expires.min(initial=np.inf))
+        return np.unique(np.concatenate([p[0] for p in parts]))
+
+    def largest(self, keys: np.ndarray) -> np.ndarray:
+        """The largest live weight of each of ``keys`` (sorted, unique; 0 where none)."""
+        out = np.zeros(keys.size)
+        hit = _members(self.keys, keys)
+        np.maximum.at(out, np.searchsorted(keys, self.keys[hit]), self.weight[hit])
+        return out
+
+
+def _members(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_keys`` (sorted, unique)."""
+    if not sorted_keys.size:
+        return np.zeros(values.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), sorted_keys.size - 1)
+    return sorted_keys[at] == values
+
+
+def network_weight(net: sp.csr_array, net_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The network's weight of each entry ``keys`` (0 where it has no such tie).
+    ``net_keys``: row * n + col of its stored entries, in CSR order (sorted)."""
+    if not net.nnz:
+        return np.zeros(keys.size)
+    at = np.minimum(np.searchsorted(net_keys, keys), net.nnz - 1)
+    return np.where(net_keys[at] == keys, net.data[at], 0.0)
+
+
+def gather_rows(m: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of ``rows`` of ``m``: column indices, values, entries per row
+    (straight from the CSR arrays: scipy's row slicing costs more than a step's arithmetic)."""
+    starts = m.indptr[rows]
+    lengths = m.indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return m.indices[:0], m.data[:0], lengths
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    positions = offsets + np.arange(total)
+    return m.indices[positions], m.data[positions], lengths
