@@ -156,7 +156,9 @@ class AdoptionModel(mesa.Model):
         eager_agents: bool = False,
     ) -> None:
         self._stream_seed = _seed(seed)
-        super().__init__(rng=seed)
+        # a plain int: Mesa >= 3.4 seeds random.Random with it, which on Python >= 3.12
+        # rejects numpy integers
+        super().__init__(rng=self._stream_seed)
         self.seed = seed
         self.network = as_network(graph, weight=weight)
         net = self.network
