@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sim.engine.network import Network
+from sim.engine.network import Network, product, weight_dtype
 
 #: Alignment discounts ties between the centre (national, regional bodies) and places
 #: (systems and local organisations), not ties between an ICB and its local partners.
@@ -40,26 +40,28 @@ def discounted(adjacency: sp.csr_array, nodes: pd.DataFrame, coherence: np.ndarr
     """The tie weights as reinforcement, w_ij * c_ij: a cross-sector tie counts
     ``min(coherence_i, coherence_j)`` of its weight, a centre-place tie ``min(alignment)``.
 
-    Keeps the adjacency's index and weight dtypes. ``codes`` caches each column's group codes
+    Keeps the adjacency's index dtype, and its float32 weights where every discounted
+    weight is exactly a float32 (else float64). ``codes`` caches each column's group codes
     across calls (the model rebuilds the matrix whenever ties are built).
     """
     codes = {} if codes is None else codes
     strengths = {"coherence": coherence, "alignment": alignment}
+    active = [(column, strengths[mechanism]) for column, mechanism in DISCOUNTED_BY
+              if column in nodes and not np.all(strengths[mechanism] == 1.0)]
+    if not active:  # nothing is discounted: no row array (8 bytes a tie at int64)
+        return adjacency
     factor = None
-    rows = np.repeat(np.arange(adjacency.shape[0]), np.diff(adjacency.indptr))
+    rows = np.repeat(np.arange(adjacency.shape[0], dtype=adjacency.indices.dtype),
+                     np.diff(adjacency.indptr))
     cols = adjacency.indices
-    for column, mechanism in DISCOUNTED_BY:
-        strength = strengths[mechanism]
-        if column not in nodes or np.all(strength == 1.0):
-            continue
+    for column, strength in active:
         if column not in codes:
             codes[column] = tie_groups(nodes[column], column)
         crossing = codes[column][rows] != codes[column][cols]
         f = np.where(crossing, np.minimum(strength[rows], strength[cols]), 1.0)
         factor = f if factor is None else factor * f
-    if factor is None:
-        return adjacency
-    data = (adjacency.data * factor).astype(adjacency.data.dtype, copy=False)
+    data = adjacency.data * factor  # float64: c_ij rounds in float32 (0.7 -> 0.69999999)
+    data = data.astype(weight_dtype(data), copy=False)
     # copies of the index arrays: eliminate_zeros works in place and must never edit the
     # network's own adjacency (a network is shared by every replicate that uses it)
     m = sp.csr_array((data, adjacency.indices.copy(), adjacency.indptr.copy()),
@@ -75,6 +77,6 @@ def reach(network: Network, influence: np.ndarray, coherence: np.ndarray | float
     n = network.n
     matrix = discounted(network.adjacency, network.nodes, np.broadcast_to(coherence, (n,)),
                         np.broadcast_to(alignment, (n,)))
-    return matrix @ influence
+    return product(matrix, influence)
 
 

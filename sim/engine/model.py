@@ -50,7 +50,7 @@ import scipy.sparse as sp
 
 from sim.engine.agents import AGENT_TYPES, Organisation
 from sim.engine.discount import CENTRE_LEVELS, discounted, tie_groups  # noqa: F401 (re-exported)
-from sim.engine.network import Network, as_network
+from sim.engine.network import Network, as_network, product, weight_dtype
 from sim.engine.seeding import choose_seeds
 from sim.engine.streams import AgentDraws, stream
 from sim.engine.thresholds import draw_thresholds
@@ -408,7 +408,8 @@ class AdoptionModel(mesa.Model):
         at = np.minimum(np.searchsorted(self._net_keys, keys), max(net.nnz - 1, 0))
         present = (self._net_keys[at] == keys) if net.nnz else np.zeros(keys.size, bool)
         current = np.where(present, net.data[at] if net.nnz else 0.0, 0.0)
-        add = np.maximum(built.data - current, 0.0).astype(net.data.dtype)
+        add = np.maximum(built.data - current, 0.0)
+        add = add.astype(weight_dtype(add), copy=False)  # a 0.3 tie is no float32
         keep = add > 0
         index = net.indices.dtype
         out = sp.csr_array((add[keep], (built.row[keep].astype(index),
@@ -418,9 +419,9 @@ class AdoptionModel(mesa.Model):
 
     def _product(self, which: int, x: np.ndarray) -> np.ndarray:
         """The network's matrix ``which`` (0 weights, 1 reinforcement) plus built ties, @ x."""
-        out = self._net[which] @ x
+        out = product(self._net[which], x)
         if self._extra is not None:
-            out += self._extra[which] @ x
+            out += product(self._extra[which], x)
         return out
 
     def _columns(self, which: int, agents: np.ndarray) -> list[tuple[np.ndarray, ...]]:
