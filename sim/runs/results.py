@@ -41,8 +41,9 @@ CONFIG = "config.yaml"
 FIGURE = "adoption.png"
 FAILED = "failed.json"
 
-#: rows per Parquet row group when a sweep's time series is streamed (~20 MB in memory)
-ROWS_PER_GROUP = 262_144
+#: rows per Parquet row group when a sweep's time series is streamed (a group is held three
+#: times while written: its jobs' frames, the batch and its Arrow table, ~25 MB in all)
+ROWS_PER_GROUP = 65_536
 
 #: config keys that change how results are presented or where they go, never the numbers
 #: (configs/config.yaml lists the same keys in hydra.job.config.override_dirname.exclude_keys)
@@ -254,7 +255,9 @@ def _series_batches(params: pd.DataFrame, read: Callable[[str], pd.DataFrame | N
         pending.append(pd.concat([constant, frame], axis=1))
         count += len(frame)
         if count >= rows_per_group:
-            yield order(pd.concat(pending, ignore_index=True))
-            pending, count = [], 0
+            batch = pd.concat(pending, ignore_index=True)
+            pending, count = [], 0  # not held while the batch is written
+            yield order(batch)
+            del batch
     if pending:
         yield order(pd.concat(pending, ignore_index=True))
