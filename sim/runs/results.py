@@ -113,6 +113,16 @@ def write_table(path: Path | str, frame: pd.DataFrame) -> Path:
     return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
 
+def config_yaml(config: dict[str, Any]) -> str:
+    """``OmegaConf.to_yaml`` of a plain config, without making an OmegaConf object of it
+    first (that costs more than the rest of writing a sweep job's files)."""
+    import yaml
+    from omegaconf._utils import get_omega_conf_dumper
+
+    return yaml.dump(config, default_flow_style=False, allow_unicode=True, sort_keys=False,
+                     Dumper=get_omega_conf_dumper())
+
+
 def write_text(path: Path | str, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text))
 
