@@ -338,8 +338,10 @@ def _largest_of_repeats(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray,
 # networkx
 
 
-def _networkx_adjacency(graph: nx.Graph, weight: str | None) -> tuple[sp.csr_array, list]:
-    """The CSR adjacency of ``graph`` read straight from its adjacency dicts.
+def _networkx_adjacency(graph: nx.Graph, weight: str | None
+                        ) -> tuple[sp.csr_array, list | range]:
+    """The CSR adjacency of ``graph`` read straight from its adjacency dicts, and the node
+    labels (``range(n)`` when the nodes are the integers 0..n-1 in order).
 
     ``graph._adj`` (networkx's own storage, which its algorithms read too) maps each node to
     its neighbours' edge-attribute dicts in node order: its lengths are the CSR row lengths,
@@ -355,7 +357,9 @@ def _networkx_adjacency(graph: nx.Graph, weight: str | None) -> tuple[sp.csr_arr
     nnz = int(indptr[-1])
     index = index_dtype(n, nnz)
     neighbours = chain.from_iterable(adj.values())
-    if not _is_range(labels):
+    if _is_range(labels):
+        labels = range(n)  # tells _networkx_nodes without a second look at every label
+    else:
         position = dict(zip(labels, range(n), strict=True))
         neighbours = map(position.__getitem__, neighbours)
     cols = np.fromiter(neighbours, dtype=index, count=nnz)
@@ -385,8 +389,8 @@ def _is_range(labels: list) -> bool:
     return labels == list(range(len(labels))) and set(map(type, labels)) == {int}
 
 
-def _networkx_weights(graph: nx.Graph, weight: str | None, labels: list, indptr: np.ndarray,
-                      cols: np.ndarray) -> tuple[np.ndarray, int]:
+def _networkx_weights(graph: nx.Graph, weight: str | None, labels: list | range,
+                      indptr: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, int]:
     """One weight per adjacency entry, in ``cols`` order, and the count of parallel ties.
 
     A multigraph's parallel edges become one tie with their largest weight."""
@@ -400,8 +404,8 @@ def _networkx_weights(graph: nx.Graph, weight: str | None, labels: list, indptr:
         values = [_largest(keys.values(), weight) for keys in per_pair]
     else:
         repeats = 0
-        if weight is None or not any(map(len, entries)):  # no edge has any attribute
-            return np.ones(cols.size), 0
+        if weight is None or not any(entries):  # no edge has any attribute ({} is falsy)
+            return np.ones(cols.size, dtype=np.float32), 0  # unit weights: exact
         entries = chain.from_iterable(map(dict.values, adj.values()))
         # dict.get(attributes, weight, 1) at C speed: 2.5x faster than a methodcaller
         values = list(map(dict.get, entries, repeat(weight), repeat(1)))
@@ -426,11 +430,12 @@ def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _networkx_nodes(graph: nx.Graph, labels: list) -> pd.DataFrame:
+def _networkx_nodes(graph: nx.Graph, labels: list | range) -> pd.DataFrame:
     """The node table: ``label`` then every node attribute (none: no attribute pass)."""
     attributes = graph._node  # noqa: SLF001
-    table = pd.DataFrame({"label": np.arange(len(labels)) if _is_range(labels) else labels})
-    if any(map(len, attributes.values())):
+    table = pd.DataFrame({"label": np.arange(len(labels)) if isinstance(labels, range)
+                          else labels})
+    if any(attributes.values()):  # some node has an attribute ({} is falsy)
         extra = pd.DataFrame.from_records([attributes[x] for x in labels])
         table = pd.concat([table, extra.drop(columns=["label"], errors="ignore")], axis=1)
     return table
