@@ -67,3 +67,11 @@ def _raise_full(composer, job):
     except InputError:
         raise
     raise AssertionError(f"{job} composed")
+
+
+def test_a_single_run_reuses_the_composition_of_its_command_line(composer) -> None:
+    job = ["network=ring_lattice", "network.n=70", "+model.extra=2"]
+    jobs, _ = composer.jobs(job, multirun=False)
+    assert jobs == [job]
+    assert composer.config(job) == _full(composer, job)
+    assert composer._composed == {}  # not composed a second time

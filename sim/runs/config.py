@@ -865,6 +865,7 @@ class _Composer:
         self.parser = parser
         self.multirun = False  # set by jobs(): -m, or hydra.mode in the config
         self._composed: dict[tuple[str, ...], Any] = {}  # group choices -> composed config
+        self._base: tuple[list[str], Any] | None = None  # jobs()'s overrides and config
 
     def jobs(self, overrides: list[str], multirun: bool) -> tuple[list[list[str]], Any]:
         """The override list of every job the command runs (one unless it sweeps), and the
@@ -875,6 +876,7 @@ class _Composer:
         parsed = [self._parse(o) for o in overrides]
         fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
         base = self._compose(fixed, hydra=True)
+        self._base = (fixed, base)
         multirun = multirun or str(base.hydra.mode).endswith("MULTIRUN")
         self.multirun = multirun
         sweeps = [o for o in parsed if o.is_sweep_override()]
@@ -922,7 +924,13 @@ class _Composer:
         from hydra._internal.config_loader_impl import ConfigLoaderImpl
         from hydra._internal.defaults_list import Overrides
         from hydra.core.global_hydra import GlobalHydra
+        from omegaconf import open_dict
 
+        if self._base is not None and list(overrides) == self._base[0]:
+            cfg = copy.deepcopy(self._base[1])  # a single run: composed already, by jobs()
+            with open_dict(cfg):
+                del cfg["hydra"]
+            return cfg
         parsed = [self._parse(o) for o in overrides]
         repository = GlobalHydra.instance().config_loader().repository
         try:
