@@ -26,6 +26,7 @@ relates several keys is a function ``f(cfg)`` decorated with ``@cross_rule``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -329,13 +330,20 @@ def top_level_keys() -> tuple[str, ...]:
     keys = [*GROUPS, *(k for k in RULES if "." not in k)]
     folder = Path(CONFIG_DIR)
     if (folder / "config.yaml").is_file():
-        from omegaconf import OmegaConf
-
-        keys += [str(k) for k in OmegaConf.load(folder / "config.yaml")
-                 if k not in ("defaults", "hydra")]
+        keys += _config_file_keys(str(folder / "config.yaml"),
+                                  (folder / "config.yaml").stat().st_mtime_ns)
     if folder.is_dir():
         keys += sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "hydra")
     return tuple(dict.fromkeys(keys))
+
+
+@functools.lru_cache(maxsize=4)
+def _config_file_keys(path: str, modified_ns: int) -> list[str]:
+    """The top-level keys ``config.yaml`` defines, read once per version of the file (every
+    ``validate`` asks: once per sweep job, and an OmegaConf load costs ~0.1 s)."""
+    from omegaconf import OmegaConf
+
+    return [str(k) for k in OmegaConf.load(path) if k not in ("defaults", "hydra")]
 
 
 @cross_rule
