@@ -91,3 +91,24 @@ def test_lattice_trajectory_in_int32_float32_equals_int64_float64(kind: str,
     pd.testing.assert_frame_equal(small, wide)
     assert np.array_equal(small_exposure, wide_exposure)
     assert small["adopted"].iloc[-1] > 8  # it spread: the comparison is not vacuous
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_sparse_products_equal_the_full_product_bit_for_bit(directed: bool) -> None:
+    """Few nonzeros are scattered from their columns: the same sums as SciPy's, built ties
+    and a directed, weighted, discounted network included."""
+    rng = np.random.default_rng(4)
+    n = 400
+    u, v = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    net = Network.from_edges(n, u, v, rng.uniform(0.1, 2.0, 3000), directed=directed)
+    net = dataclasses.replace(net, nodes=net.nodes.assign(sector=np.arange(n) % 4))
+    model = AdoptionModel(net, threshold=1.5, initial_adopters=[0, 1, 2], seed=1,
+                          coherence=rng.uniform(0.2, 1.0, n), influence=rng.uniform(0, 3, n))
+    model.add_ties(np.array([5, 6, 7]), np.array([300, 301, 302]), weight=2.5)
+    model.step()  # the built ties join the products
+    assert model._extra is not None
+    for share in (0.001, 0.01, 0.04):
+        x = np.where(rng.random(n) < share, rng.uniform(0, 3, n), 0.0)
+        for which in (0, 1):
+            full = model._net[which] @ x + model._extra[which] @ x
+            assert np.array_equal(model._product(which, x), full)
