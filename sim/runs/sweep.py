@@ -407,15 +407,22 @@ def _collate(root: Path, series: bool = True
 JOBS_PER_CHUNK = 256
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _JobRef:
-    """What the streamed collation keeps of a job between its passes (no record)."""
+    """What the streamed collation keeps of a job between its passes: its name (relative to
+    the sweep) and whether it finished; its record and overrides are read again when needed."""
 
-    path: Path
-    marker: Path
     name: str
     ok: bool
-    pairs: dict[str, str]
+
+    def path(self, root: Path) -> Path:
+        return root / self.name
+
+    def read(self, root: Path) -> tuple[Job, dict[str, str]]:
+        """The job's record and its override pairs."""
+        path = self.path(root)
+        job = _read_job(root, path, path / (io.SUMMARY if self.ok else io.FAILED))
+        return job, dict(_override_pairs(job.overrides))
 
 
 class _RowColumns:
@@ -447,30 +454,27 @@ class _RowColumns:
             else typed.dtype
 
 
-def _scan(root: Path, markers: Mapping[Path, Path]) -> tuple[list[_JobRef], _ParameterNames,
-                                                              _RowColumns, set[str]]:
-    """First pass: every job's name and overrides, the parameter names, the row columns and
-    the errors; nothing per job is kept but its ``_JobRef``."""
-    refs, names, columns, errors = [], _ParameterNames(), _RowColumns(), set()
-    for job_dir, marker in sorted(markers.items()):
-        job = _read_job(root, job_dir, marker)
-        pairs = dict(_override_pairs(job.overrides))
+def _scan(root: Path, found: list[_JobRef]) -> tuple[_ParameterNames, _RowColumns, set[str]]:
+    """First pass over the ``found`` jobs: the parameter names, the row columns and the
+    errors (nothing per job is kept)."""
+    names, columns, errors = _ParameterNames(), _RowColumns(), set()
+    for ref in found:
+        job, pairs = ref.read(root)
         names.add(job, pairs)
         rows = [{"job": job.name, **row} for row in _job_rows(job)]
         columns.add(rows)
         errors |= {str(row["error"]) for row in rows if row["status"] == "failed"}
-        refs.append(_JobRef(job_dir, marker, job.name, job.ok, pairs))
-    return refs, names, columns, errors
+    return names, columns, errors
 
 
 def _streamed_parameters(root: Path, refs: list[_JobRef], keys: list[str],
                          columns: _RowColumns) -> tuple[pd.DataFrame, list[str]]:
     """Second pass: each job's parameter values (one small row per job), typed over all."""
-    values = [_parameter_row(_read_job(root, ref.path, ref.marker), ref.pairs, keys)
-              for ref in refs]
-    first = next((ref for ref in refs if ref.ok and (ref.path / io.TIMESERIES).is_file()),
+    values = [_parameter_row(*ref.read(root), keys) for ref in refs]
+    first = next((ref for ref in refs if ref.ok and (ref.path(root) / io.TIMESERIES).is_file()),
                  None)
-    series = [] if first is None else list(pd.read_parquet(first.path / io.TIMESERIES).columns)
+    series = [] if first is None else list(
+        pd.read_parquet(first.path(root) / io.TIMESERIES).columns)
     taken = {*_ROW_COLUMNS, *columns.order, *series, *(["job"] if series else [])}
     return _typed_parameters([ref.name for ref in refs], keys, values, taken)
 
@@ -493,8 +497,7 @@ def _stream_runs(root: Path, refs: list[_JobRef], params: pd.DataFrame,
             for start in range(0, max(len(ordered), 1), JOBS_PER_CHUNK):
                 chunk = ordered.iloc[start:start + JOBS_PER_CHUNK]
                 rows = [{"job": name, **row} for name in chunk["job"]
-                        for row in _job_rows(_read_job(root, by_name[name].path,
-                                                       by_name[name].marker))]
+                        for row in _job_rows(by_name[name].read(root)[0])]
                 runs = _runs_frame(rows, chunk, parameters, measured).astype(dtypes)
                 table = pa.Table.from_pandas(_order(runs, parameters, ["replicate"]),
                                              preserve_index=False)
@@ -513,18 +516,21 @@ def _stream_runs(root: Path, refs: list[_JobRef], params: pd.DataFrame,
 
 def _streamed_collation(root: Path) -> dict[str, Any]:
     """Write ``runs.parquet`` and ``timeseries.parquet`` of ``root`` job by job; return the
-    manifest. What is held at once is one chunk of jobs plus, for every job, its name, its
-    override pairs and its row of parameters (the table's sort order needs them all)."""
+    manifest. What is held at once is one chunk of jobs plus, for every job, its name and
+    its row of parameters (the tables' sort order needs them all)."""
     markers = _markers(root)
     if not markers:
         raise InputError(f"path: no finished or failed runs under {root} (a run is finished "
                          f"when its {io.SUMMARY} exists)")
     signature = _signature(root, markers)
-    refs, learnt, columns, errors = _scan(root, markers)
+    refs = [_JobRef(job_dir.relative_to(root).as_posix(), marker.name == io.SUMMARY)
+            for job_dir, marker in sorted(markers.items())]
+    del markers  # two paths a job: only names are kept
+    learnt, columns, errors = _scan(root, refs)
     params, parameters = _streamed_parameters(root, refs, learnt.result(), columns)
     measured = _stream_runs(root, refs, params, parameters, columns)
-    paths = {ref.name: ref.path / io.TIMESERIES for ref in refs if ref.ok}
-    _stream_series(root, _order(params, parameters, []), parameters, paths)
+    finished = {ref.name for ref in refs if ref.ok}
+    _stream_series(root, _order(params, parameters, []), parameters, finished)
     return {
         "parameters": parameters,
         "metrics": [c for c in measured if c not in RUNTIME_COLUMNS],
@@ -538,13 +544,13 @@ def _streamed_collation(root: Path) -> dict[str, Any]:
 
 
 def _stream_series(root: Path, params: pd.DataFrame, parameters: list[str],
-                   paths: Mapping[str, Path]) -> None:
+                   finished: set[str]) -> None:
     """The time-series table written job by job (``sim.runs.results.stream_timeseries``),
-    in the order of ``params`` (one row per job)."""
+    in the order of ``params`` (one row per job), from the ``finished`` jobs' own tables."""
 
     def read(name: str) -> pd.DataFrame | None:
-        path = paths.get(name)
-        return pd.read_parquet(path) if path is not None and path.is_file() else None
+        path = root / name / io.TIMESERIES
+        return pd.read_parquet(path) if name in finished and path.is_file() else None
 
     rows = io.stream_timeseries(root / SERIES, params, read,
                                 lambda batch: _order(batch, parameters, ["replicate", "step"]))
