@@ -10,6 +10,7 @@ sets the exit status at the end).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import sys
@@ -203,6 +204,30 @@ def _help_asked(args: list[str]) -> str | None:
     return ""
 
 
+#: glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep freed memory for the next allocation instead of unmapping it.
+
+    Past 32 MB glibc serves every allocation with a fresh mmap and unmaps it when freed, so
+    a 10^7-node run pays ~20,000 page faults for each 80 MB temporary of each step (a third
+    of its CPU time as system time). With mmap off and the heap trimmed only past 1 GiB,
+    the step's temporaries reuse the pages the previous step freed. Skipped when the user
+    sets glibc's own MALLOC_* variables, and wherever there is no glibc."""
+    if sys.platform != "linux" or any(k.startswith("MALLOC_") for k in os.environ):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_MAX, 0)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    except (OSError, AttributeError):  # another C library
+        return
+
+
 def _trust_the_preflight() -> None:
     """Hydra's basic sweeper composes every job of a batch once more before launching it, to
     catch composition errors early: what ``check_command_line`` has just done (and more) for
@@ -237,6 +262,7 @@ def main() -> None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     _trust_the_preflight()
+    _keep_freed_memory()
     try:
         _app()
     except KeyboardInterrupt:  # Ctrl-C: finished runs are complete, the rest never look it
