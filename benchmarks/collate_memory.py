@@ -5,9 +5,10 @@
 Each size gets a fresh sweep directory of tiny finished jobs (``make_sweep``: a Hydra
 ``overrides.yaml``, a ``summary.json`` and a ``timeseries.parquet`` of ``steps`` rows, as
 ``pasim -m`` writes them), then ``sim.runs.sweep.collate(dir, tables=False)`` runs in a child
-process whose ``ru_maxrss`` is reported, with the RSS after imports for reference. The time
-series is streamed to disk in row groups, so its share of the peak does not grow with the
-number of runs; what still grows is the runs table (one row per run) and the jobs' records.
+process whose ``ru_maxrss`` is reported, with the RSS after imports for reference, and the
+growth of the peak per run between the smallest and the largest sweep. Both tables are
+streamed to disk a chunk of jobs at a time; what is held for every job is its name, its
+override pairs and its row of parameters (the tables' sort order needs them).
 
 A benchmark, not a test: ``tests/test_results_streaming.py`` checks that the streamed table
 equals the in-memory collation.
@@ -101,7 +102,14 @@ def render(results: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['runs']:,} | {rows:,} | {r['seconds']:.1f} | "
                      f"{r['baseline_mib']:,.0f} | {r['peak_mib']:,.0f} | "
                      f"{r['peak_mib'] - r['baseline_mib']:,.0f} | {r['series_mb']:.1f} |")
-    return "\n".join([*lines, "", f"Load average at the end: {load} (2 cores)."]) + "\n"
+    growth = ""
+    if len(results) > 1:
+        small, large = min(results, key=lambda r: r["runs"]), max(results, key=lambda r: r["runs"])
+        per_run = ((large["peak_mib"] - large["baseline_mib"])
+                   - (small["peak_mib"] - small["baseline_mib"])) / (large["runs"] - small["runs"])
+        growth = (f"Peak above imports grows {per_run * 1024:.2f} KiB per run from "
+                  f"{small['runs']:,} to {large['runs']:,} runs.")
+    return "\n".join([*lines, "", growth, f"Load average at the end: {load} (2 cores)."]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,3 +71,37 @@ def test_lazy_load_returns_datasets_with_the_same_rows(sweep: Path) -> None:
     assert last.num_rows == 30 and set(last.column("adopted").to_pylist()) == {34}
     again_runs, _ = sim.load(sweep, lazy=True)  # current files: read, not rewritten
     assert again_runs.count_rows() == len(eager_runs)
+
+
+def _vary_metrics(root: Path) -> None:
+    """Metrics whose dtype only the whole sweep decides: an integer metric that is null in a
+    late job, a float that is an integer in the early jobs, one present in a few jobs only."""
+    jobs = sorted(p for p in root.iterdir() if (p / results.SUMMARY).is_file())
+    for i, job in enumerate(jobs):
+        summary = json.loads((job / results.SUMMARY).read_text())
+        run = summary["runs"][0]
+        run["ties"] = None if i == len(jobs) - 2 else i
+        run["cost"] = i if i < 20 else i + 0.5
+        if i % 11 == 3:
+            run["rare"] = True
+        (job / results.SUMMARY).write_text(json.dumps(summary))
+
+
+@pytest.mark.parametrize("jobs_per_chunk", [1, 4, 10_000])
+def test_runs_table_collated_in_chunks_equals_the_table_in_one_go(sweep: Path,
+                                                                   jobs_per_chunk: int,
+                                                                   monkeypatch) -> None:
+    from sim.runs import sweep as sweep_module
+
+    _vary_metrics(sweep)
+    monkeypatch.setattr(sweep_module, "JOBS_PER_CHUNK", jobs_per_chunk)
+    eager, eager_manifest, _ = _collate(sweep)
+    collated = collate(sweep)
+    pd.testing.assert_frame_equal(collated.runs, eager.runs)
+    pd.testing.assert_frame_equal(pd.read_parquet(sweep / sweep_module.RUNS), eager.runs)
+    assert sweep_module.manifest(sweep) == eager_manifest
+    assert str(eager.runs["ties"].dtype) == "float64" and eager.runs["rare"].isna().any()
+    if jobs_per_chunk == 1:
+        import pyarrow.parquet as pq
+
+        assert pq.ParquetFile(sweep / sweep_module.RUNS).metadata.num_row_groups == 37

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sim.engine.network import Network
+from sim.engine.network import Network, product, weight_dtype
 
 #: Alignment discounts ties between the centre (national, regional bodies) and places
 #: (systems and local organisations), not ties between an ICB and its local partners.
@@ -40,14 +40,17 @@ def discounted(adjacency: sp.csr_array, nodes: pd.DataFrame, coherence: np.ndarr
     """The tie weights as reinforcement, w_ij * c_ij: a cross-sector tie counts
     ``min(coherence_i, coherence_j)`` of its weight, a centre-place tie ``min(alignment)``.
 
-    Keeps the adjacency's index and weight dtypes. ``codes`` caches each column's group codes
+    Keeps the adjacency's index dtype, and its float32 weights where every discounted
+    weight is exactly a float32 (else float64). ``codes`` caches each column's group codes
     across calls (the model rebuilds the matrix whenever ties are built).
     """
-    rows = np.repeat(np.arange(adjacency.shape[0]), np.diff(adjacency.indptr))
-    factor = tie_factors(rows, adjacency.indices, nodes, coherence, alignment, codes)
-    if factor is None:
+    if not _active(nodes, coherence, alignment):  # no row array (8 bytes a tie at int64)
         return adjacency
-    data = (adjacency.data * factor).astype(adjacency.data.dtype, copy=False)
+    rows = np.repeat(np.arange(adjacency.shape[0], dtype=adjacency.indices.dtype),
+                     np.diff(adjacency.indptr))
+    factor = tie_factors(rows, adjacency.indices, nodes, coherence, alignment, codes)
+    data = adjacency.data * factor  # float64: c_ij rounds in float32 (0.7 -> 0.69999999)
+    data = data.astype(weight_dtype(data), copy=False)
     # copies of the index arrays: eliminate_zeros works in place and must never edit the
     # network's own adjacency (a network is shared by every replicate that uses it)
     m = sp.csr_array((data, adjacency.indices.copy(), adjacency.indptr.copy()),
@@ -62,12 +65,8 @@ def tie_factors(rows: np.ndarray, cols: np.ndarray, nodes: pd.DataFrame,
     """c_ij of the ties (rows[k], cols[k]); None when no tie is discounted. ``codes`` as in
     ``discounted`` (the model also discounts the few ties built during a run with it)."""
     codes = {} if codes is None else codes
-    strengths = {"coherence": coherence, "alignment": alignment}
     factor = None
-    for column, mechanism in DISCOUNTED_BY:
-        strength = strengths[mechanism]
-        if column not in nodes or np.all(strength == 1.0):
-            continue
+    for column, strength in _active(nodes, coherence, alignment):
         if column not in codes:
             codes[column] = tie_groups(nodes[column], column)
         crossing = codes[column][rows] != codes[column][cols]
@@ -83,6 +82,12 @@ def reach(network: Network, influence: np.ndarray, coherence: np.ndarray | float
     n = network.n
     matrix = discounted(network.adjacency, network.nodes, np.broadcast_to(coherence, (n,)),
                         np.broadcast_to(alignment, (n,)))
-    return matrix @ influence
+    return product(matrix, influence)
 
 
+def _active(nodes: pd.DataFrame, coherence: np.ndarray, alignment: np.ndarray
+            ) -> list[tuple[str, np.ndarray]]:
+    """(node-table column, strengths) of each mechanism that discounts some tie here."""
+    strengths = {"coherence": coherence, "alignment": alignment}
+    return [(column, strengths[mechanism]) for column, mechanism in DISCOUNTED_BY
+            if column in nodes and not np.all(strengths[mechanism] == 1.0)]

@@ -93,6 +93,12 @@ class SweepProgress(Callback):
     """
 
     def __init__(self, poll_s: float = 0.5, collate: bool = True, token: str = "") -> None:
+        # every process that composes a sweep's jobs builds this callback first (the parent
+        # from the config; a worker when it unpickles the jobs' Hydra context): the one hook
+        # pasim has there, so the composition cache (sim.runs.compose_cache) goes in here
+        from sim.runs import compose_cache
+
+        compose_cache.install()
         self.poll_s = poll_s
         self.collate = collate
         self.token = token or "shared"

@@ -41,8 +41,9 @@ CONFIG = "config.yaml"
 FIGURE = "adoption.png"
 FAILED = "failed.json"
 
-#: rows per Parquet row group when a sweep's time series is streamed (~20 MB in memory)
-ROWS_PER_GROUP = 262_144
+#: rows per Parquet row group when a sweep's time series is streamed (a group is held three
+#: times while written: its jobs' frames, the batch and its Arrow table, ~25 MB in all)
+ROWS_PER_GROUP = 65_536
 
 #: config keys that change how results are presented or where they go, never the numbers
 #: (configs/config.yaml lists the same keys in hydra.job.config.override_dirname.exclude_keys)
@@ -110,6 +111,16 @@ def write_json(path: Path | str, data: dict[str, Any]) -> Path:
 
 def write_table(path: Path | str, frame: pd.DataFrame) -> Path:
     return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def config_yaml(config: dict[str, Any]) -> str:
+    """``OmegaConf.to_yaml`` of a plain config, without making an OmegaConf object of it
+    first (that costs more than the rest of writing a sweep job's files)."""
+    import yaml
+    from omegaconf._utils import get_omega_conf_dumper
+
+    return yaml.dump(config, default_flow_style=False, allow_unicode=True, sort_keys=False,
+                     Dumper=get_omega_conf_dumper())
 
 
 def write_text(path: Path | str, text: str) -> Path:
@@ -221,7 +232,9 @@ def _series_batches(params: pd.DataFrame, read: Callable[[str], pd.DataFrame | N
         pending.append(pd.concat([constant, frame], axis=1))
         count += len(frame)
         if count >= rows_per_group:
-            yield order(pd.concat(pending, ignore_index=True))
-            pending, count = [], 0
+            batch = pd.concat(pending, ignore_index=True)
+            pending, count = [], 0  # not held while the batch is written
+            yield order(batch)
+            del batch
     if pending:
         yield order(pd.concat(pending, ignore_index=True))

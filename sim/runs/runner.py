@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim.engine.network import Network
 from sim.runs import results as io
@@ -419,7 +419,7 @@ def simulate(cfg: DictConfig | Mapping[str, Any],
 def write_result(result: RunResult, out_dir: Path | str, figure: bool = True) -> Path:
     """Write tables, config and figure, then the summary last (it marks completion)."""
     out = Path(out_dir)
-    io.write_text(out / io.CONFIG, OmegaConf.to_yaml(OmegaConf.create(result.config)))
+    io.write_text(out / io.CONFIG, io.config_yaml(result.config))
     io.write_table(out / io.TIMESERIES, result.timeseries)
     io.write_table(out / io.GROUPS, result.groups)
     if result.agents is not None:

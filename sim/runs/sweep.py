@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
 from sim.errors import InputError
 from sim.runs import results as io
@@ -91,10 +90,15 @@ def _signature(root: Path, markers: Mapping[Path, Path]) -> str:
 
 
 def _overrides(job_dir: Path) -> list[str]:
+    """The job's Hydra overrides: a YAML list of strings, read with PyYAML's C loader (an
+    ``OmegaConf.load`` per job cost a millisecond and a config object per job)."""
+    import yaml
+
     path = job_dir / ".hydra" / "overrides.yaml"
     if not path.is_file():
         return []
-    return [str(x) for x in OmegaConf.load(path)]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [str(x) for x in yaml.load(path.read_text(), Loader=loader) or []]
 
 
 def _parsed(key: str, text: str) -> Any:
@@ -107,16 +111,17 @@ def _parsed(key: str, text: str) -> Any:
         return text
 
 
+def _read_job(root: Path, job_dir: Path, marker: Path) -> Job:
+    record = json.loads(marker.read_text())
+    name = job_dir.relative_to(root).as_posix()
+    overrides = _overrides(job_dir) or list(record.get("overrides") or [])
+    return Job(job_dir, name, marker.name == io.SUMMARY, record, overrides)
+
+
 def find_jobs(root: Path | str) -> list[Job]:
     """Every finished or failed job under ``root`` (``root`` itself if it is a run)."""
     root = Path(root)
-    jobs = []
-    for job_dir, marker in sorted(_markers(root).items()):
-        record = json.loads(marker.read_text())
-        name = job_dir.relative_to(root).as_posix()
-        overrides = _overrides(job_dir) or list(record.get("overrides") or [])
-        jobs.append(Job(job_dir, name, marker.name == io.SUMMARY, record, overrides))
-    return jobs
+    return [_read_job(root, job_dir, marker) for job_dir, marker in sorted(_markers(root).items())]
 
 
 def incomplete_jobs(root: Path | str) -> list[Path]:
@@ -176,34 +181,66 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+class _ParameterNames:
+    """The swept parameters, learnt one job at a time in memory that does not grow with the
+    jobs: override keys in first-seen order, plus every config value that differs between
+    jobs (a value missing from a job's config counts as null there), except inside a config
+    group an override chose (its option already names its values)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.groups: set[str] = set()
+        self._first: dict[str, str] = {}  # key -> first value seen (JSON text)
+        self._seen: dict[str, int] = {}  # key -> configs that have it
+        self._differs: set[str] = set()
+        self._configs = 0
+
+    def add(self, job: Job, pairs: Mapping[str, str]) -> None:
+        self.names += [k for k in pairs if k not in self.names]
+        self.groups |= {k.replace("/", ".") + "." for k in pairs if _is_group(job.config, k)}
+        if not job.config:
+            return
+        flat = _flatten({k: v for k, v in job.config.items() if k not in IGNORED_KEYS})
+        for key, value in flat.items():
+            text = json.dumps(_scalar(value), default=str)
+            if key not in self._first:
+                self._first[key] = text if self._configs == 0 else "null"
+                self._seen[key] = 0
+            self._seen[key] += 1
+            if text != self._first[key]:
+                self._differs.add(key)
+        self._configs += 1
+
+    def result(self) -> list[str]:
+        differing = [k for k in sorted(self._first)
+                     if (k in self._differs
+                         or (self._seen[k] < self._configs and self._first[k] != "null"))
+                     and not any(k.startswith(g) for g in self.groups)]
+        return self.names + [k for k in differing if k not in self.names]
+
+
+def _parameter_row(job: Job, pairs: Mapping[str, str], names: list[str]) -> dict[str, Any]:
+    """One job's values of the swept parameters."""
+    row = {}
+    for key in names:
+        try:
+            value = _lookup(job.config, key)
+            value = pairs.get(key, value) if isinstance(value, Mapping) else value
+        except KeyError:  # not in this job's config (or it did not resolve)
+            value = _parsed(key, pairs[key]) if key in pairs else None
+        row[key] = _scalar(value)
+    return row
+
+
 def _parameter_values(jobs: list[Job]) -> tuple[list[str], list[dict[str, Any]]]:
     """The swept parameter names, in first-seen order, and each job's values of them."""
-    names: list[str] = []
     per_job = [dict(_override_pairs(job.overrides)) for job in jobs]
-    for pairs in per_job:
-        names += [k for k in pairs if k not in names]
-    groups = {k.replace("/", ".") + "." for pairs, job in zip(per_job, jobs, strict=True)
-              for k in pairs if _is_group(job.config, k)}
-    flats = [_flatten({k: v for k, v in job.config.items() if k not in IGNORED_KEYS})
-             for job in jobs if job.config]
-    keys = sorted({k for flat in flats for k in flat})
-    differing = [k for k in keys  # a config group's option already names its values
-                 if len({json.dumps(_scalar(f.get(k)), default=str) for f in flats}) > 1
-                 and not any(k.startswith(g) for g in groups)]
-    names += [k for k in differing if k not in names]
-
-    values = []
+    learnt = _ParameterNames()
     for job, pairs in zip(jobs, per_job, strict=True):
-        row = {}
-        for key in names:
-            try:
-                value = _lookup(job.config, key)
-                value = pairs.get(key, value) if isinstance(value, Mapping) else value
-            except KeyError:  # not in this job's config (or it did not resolve)
-                value = _parsed(key, pairs[key]) if key in pairs else None
-            row[key] = _scalar(value)
-        values.append(row)
-    return names, values
+        learnt.add(job, pairs)
+    names = learnt.result()
+    return names, [_parameter_row(job, pairs, names)
+                   for job, pairs in zip(jobs, per_job, strict=True)]
 
 
 def _beyond_int64(value: Any) -> bool:
@@ -255,10 +292,15 @@ def _parameter_table(jobs: list[Job], taken: set[str]) -> tuple[pd.DataFrame, li
     (``config.seed``), so that the run's own seed and step count keep their names.
     """
     keys, values = _parameter_values(jobs)
+    return _typed_parameters([job.name for job in jobs], keys, values, taken)
+
+
+def _typed_parameters(job_names: list[str], keys: list[str], values: list[dict[str, Any]],
+                      taken: set[str]) -> tuple[pd.DataFrame, list[str]]:
     names = [f"{CONFIG_PREFIX}{k}" if k in taken else k for k in keys]
     params = pd.DataFrame([[row[k] for k in keys] for row in values], columns=names)
     params = params.apply(_typed) if names else params
-    params.insert(0, "job", pd.array([job.name for job in jobs], dtype="string"))
+    params.insert(0, "job", pd.array(job_names, dtype="string"))
     return params, names
 
 
@@ -281,6 +323,28 @@ def _taken(jobs: list[Job], rows: list[dict[str, Any]]) -> set[str]:
             *(c for frame in series for c in frame.columns)}
 
 
+def _runs_frame(rows: list[dict[str, Any]], params: pd.DataFrame, parameters: list[str],
+                measured: list[str] | None = None) -> pd.DataFrame:
+    """The runs table of ``rows`` (one per job x replicate), joined to the jobs' parameters.
+
+    ``measured`` fixes the metric columns and their order (a chunk of a streamed collation
+    must have every column the whole sweep has); by default, those of ``rows``."""
+    runs = pd.DataFrame(rows)
+    for column in ("replicate", "seed"):  # from the rows: seeds need all 64 bits, not floats
+        runs[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
+    for column in ("job", "status", "error"):
+        runs[column] = runs[column].astype("string")
+    if measured is None:
+        measured = [c for c in runs.columns if c not in (*_ID_COLUMNS, *_ROW_COLUMNS)]
+    runs = params.merge(runs.reindex(columns=[*_ID_COLUMNS, *_ROW_COLUMNS, *measured]),
+                        on="job", how="right")
+    runs = runs[["job", *parameters, *_ROW_COLUMNS, *measured]]
+    for column in measured:  # a metric missing in every run (e.g. no deprivation) stays float
+        if runs[column].dtype == object:
+            runs[column] = pd.to_numeric(runs[column], errors="coerce")
+    return runs
+
+
 def _tables(jobs: list[Job], series: bool = True
             ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str], list[str]]:
     """The runs table and (``series``) the whole time-series table, in memory."""
@@ -288,18 +352,9 @@ def _tables(jobs: list[Job], series: bool = True
     frames = _series_frames(jobs) if series else []
     params, parameters = _parameter_table(jobs, _taken(jobs, rows))
 
-    runs = pd.DataFrame(rows)
-    for column in ("replicate", "seed"):  # from the rows: seeds need all 64 bits, not floats
-        runs[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
-    for column in ("job", "status", "error"):
-        runs[column] = runs[column].astype("string")
-    measured = [c for c in runs.columns if c not in (*_ID_COLUMNS, *_ROW_COLUMNS)]
+    runs = _runs_frame(rows, params, parameters)
+    measured = [c for c in runs.columns if c not in (*_ID_COLUMNS, *parameters, *_ROW_COLUMNS)]
     metrics = [c for c in measured if c not in RUNTIME_COLUMNS]
-    runs = params.merge(runs, on="job", how="right")
-    runs = runs[["job", *parameters, *_ROW_COLUMNS, *measured]]
-    for column in measured:  # a metric missing in every run (e.g. no deprivation) stays float
-        if runs[column].dtype == object:
-            runs[column] = pd.to_numeric(runs[column], errors="coerce")
     runs = _order(runs, parameters, ["replicate"])
 
     if not series:
@@ -345,17 +400,157 @@ def _collate(root: Path, series: bool = True
     return io.SweepResults(runs, timeseries), manifest, jobs
 
 
-def _stream_series(root: Path, jobs: list[Job], parameters: list[str], runs: pd.DataFrame
-                   ) -> None:
-    """The time-series table written job by job (``sim.runs.results.stream_timeseries``)."""
-    rows = [{"job": job.name, **row} for job in jobs for row in _job_rows(job)]
-    params, _ = _parameter_table(jobs, _taken(jobs, rows))
-    params = _order(params, parameters, [])
-    paths = {job.name: job.path / io.TIMESERIES for job in jobs if job.ok}
+# --------------------------------------------------------------------------------------
+# streamed collation: memory that does not grow with the runs
+
+#: jobs whose rows the streamed runs table holds at a time
+JOBS_PER_CHUNK = 256
+
+
+@dataclass(frozen=True, slots=True)
+class _JobRef:
+    """What the streamed collation keeps of a job between its passes: its name (relative to
+    the sweep) and whether it finished; its record and overrides are read again when needed."""
+
+    name: str
+    ok: bool
+
+    def path(self, root: Path) -> Path:
+        return root / self.name
+
+    def read(self, root: Path) -> tuple[Job, dict[str, str]]:
+        """The job's record and its override pairs."""
+        path = self.path(root)
+        job = _read_job(root, path, path / (io.SUMMARY if self.ok else io.FAILED))
+        return job, dict(_override_pairs(job.overrides))
+
+
+class _RowColumns:
+    """The runs table's row columns in first-seen order and, per column, one value of each
+    Python type it holds (NaN where a row lacks it): enough to know each column's dtype in
+    the whole table (pandas infers it from the kinds of values, not their number) before
+    any row of it is written."""
+
+    def __init__(self) -> None:
+        self.order: dict[str, None] = {}
+        self.samples: dict[str, dict[type, Any]] = {}
+        self.present: dict[str, int] = {}
+        self.rows = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            for key, value in row.items():
+                self.order.setdefault(key)
+                self.samples.setdefault(key, {}).setdefault(type(value), value)
+                self.present[key] = self.present.get(key, 0) + 1
+        self.rows += len(rows)
+
+    def dtype(self, column: str) -> Any:
+        values = list(self.samples[column].values())
+        if self.present[column] < self.rows:
+            values.append(np.nan)
+        typed = pd.DataFrame([{column: v} for v in values])[column]
+        return pd.to_numeric(typed, errors="coerce").dtype if typed.dtype == object \
+            else typed.dtype
+
+
+def _scan(root: Path, found: list[_JobRef]) -> tuple[_ParameterNames, _RowColumns, set[str]]:
+    """First pass over the ``found`` jobs: the parameter names, the row columns and the
+    errors (nothing per job is kept)."""
+    names, columns, errors = _ParameterNames(), _RowColumns(), set()
+    for ref in found:
+        job, pairs = ref.read(root)
+        names.add(job, pairs)
+        rows = [{"job": job.name, **row} for row in _job_rows(job)]
+        columns.add(rows)
+        errors |= {str(row["error"]) for row in rows if row["status"] == "failed"}
+    return names, columns, errors
+
+
+def _streamed_parameters(root: Path, refs: list[_JobRef], keys: list[str],
+                         columns: _RowColumns) -> tuple[pd.DataFrame, list[str]]:
+    """Second pass: each job's parameter values (one small row per job), typed over all."""
+    values = [_parameter_row(*ref.read(root), keys) for ref in refs]
+    first = next((ref for ref in refs if ref.ok and (ref.path(root) / io.TIMESERIES).is_file()),
+                 None)
+    series = [] if first is None else list(
+        pd.read_parquet(first.path(root) / io.TIMESERIES).columns)
+    taken = {*_ROW_COLUMNS, *columns.order, *series, *(["job"] if series else [])}
+    return _typed_parameters([ref.name for ref in refs], keys, values, taken)
+
+
+def _stream_runs(root: Path, refs: list[_JobRef], params: pd.DataFrame,
+                 parameters: list[str], columns: _RowColumns) -> list[str]:
+    """Third pass: the runs table, ``JOBS_PER_CHUNK`` jobs at a time in the table's order,
+    appended to ``runs.parquet`` in row groups; returns the measured columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    measured = [c for c in columns.order if c not in (*_ID_COLUMNS, *_ROW_COLUMNS)]
+    dtypes = {c: columns.dtype(c) for c in measured}
+    by_name = {ref.name: ref for ref in refs}
+    ordered = _order(params, parameters, [])
+
+    def write(tmp: Path) -> None:
+        writer = schema = None
+        try:
+            for start in range(0, max(len(ordered), 1), JOBS_PER_CHUNK):
+                chunk = ordered.iloc[start:start + JOBS_PER_CHUNK]
+                rows = [{"job": name, **row} for name in chunk["job"]
+                        for row in _job_rows(by_name[name].read(root)[0])]
+                runs = _runs_frame(rows, chunk, parameters, measured).astype(dtypes)
+                table = pa.Table.from_pandas(_order(runs, parameters, ["replicate"]),
+                                             preserve_index=False)
+                if writer is None:
+                    schema = table.schema
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(table if table.schema.equals(schema)
+                                   else table.cast(schema))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    io.atomic_write(root / RUNS, write)
+    return measured
+
+
+def _streamed_collation(root: Path) -> dict[str, Any]:
+    """Write ``runs.parquet`` and ``timeseries.parquet`` of ``root`` job by job; return the
+    manifest. What is held at once is one chunk of jobs plus, for every job, its name and
+    its row of parameters (the tables' sort order needs them all)."""
+    markers = _markers(root)
+    if not markers:
+        raise InputError(f"path: no finished or failed runs under {root} (a run is finished "
+                         f"when its {io.SUMMARY} exists)")
+    signature = _signature(root, markers)
+    refs = [_JobRef(job_dir.relative_to(root).as_posix(), marker.name == io.SUMMARY)
+            for job_dir, marker in sorted(markers.items())]
+    del markers  # two paths a job: only names are kept
+    learnt, columns, errors = _scan(root, refs)
+    params, parameters = _streamed_parameters(root, refs, learnt.result(), columns)
+    measured = _stream_runs(root, refs, params, parameters, columns)
+    finished = {ref.name for ref in refs if ref.ok}
+    _stream_series(root, _order(params, parameters, []), parameters, finished)
+    return {
+        "parameters": parameters,
+        "metrics": [c for c in measured if c not in RUNTIME_COLUMNS],
+        "jobs": len(refs),
+        "ok": sum(ref.ok for ref in refs),
+        "failed": sum(not ref.ok for ref in refs),
+        "rows": columns.rows,
+        "errors": sorted(errors),
+        "signature": signature,
+    }
+
+
+def _stream_series(root: Path, params: pd.DataFrame, parameters: list[str],
+                   finished: set[str]) -> None:
+    """The time-series table written job by job (``sim.runs.results.stream_timeseries``),
+    in the order of ``params`` (one row per job), from the ``finished`` jobs' own tables."""
 
     def read(name: str) -> pd.DataFrame | None:
-        path = paths.get(name)
-        return pd.read_parquet(path) if path is not None and path.is_file() else None
+        path = root / name / io.TIMESERIES
+        return pd.read_parquet(path) if name in finished and path.is_file() else None
 
     rows = io.stream_timeseries(root / SERIES, params, read,
                                 lambda batch: _order(batch, parameters, ["replicate", "step"]))
@@ -368,18 +563,17 @@ def _stream_series(root: Path, jobs: list[Job], parameters: list[str], runs: pd.
 def collate(sweep_dir: Path | str, tables: bool = True) -> io.SweepResults | None:
     """Collate every run under ``sweep_dir`` and write the tables (atomically) beside them.
 
-    The time-series table is streamed to disk job by job, so memory does not grow with the
-    sweep's steps x runs; ``tables=False`` returns nothing instead of reading it back.
+    Both tables are streamed to disk a chunk of jobs at a time (``_streamed_collation``), so
+    memory does not grow with the sweep's runs or steps; ``tables=False`` returns nothing
+    instead of reading them back.
     Idempotent: collating again after more runs finished rewrites the tables.
     """
     root = Path(sweep_dir)
-    (runs, _), manifest, jobs = _collate(root, series=False)
-    _stream_series(root, jobs, list(manifest["parameters"]), runs)
-    io.write_table(root / RUNS, runs)
+    manifest = _streamed_collation(root)
     io.write_json(root / MANIFEST, manifest)  # last: marks the tables as current
     if not tables:
         return None
-    series = pd.read_parquet(root / SERIES)
+    runs, series = pd.read_parquet(root / RUNS), pd.read_parquet(root / SERIES)
     _annotate(runs, series, manifest)
     return io.SweepResults(runs, series)
 

@@ -80,7 +80,10 @@ def extend_groups(groups: pd.DataFrame, model: Any) -> pd.DataFrame:
     code_of = dict(zip(icbs["icb_name"], icbs["icb_code"], strict=True))
     groups = groups.copy()
     is_system = (groups["attribute"] == "system").to_numpy()
-    groups["icb_code"] = np.where(is_system, groups["group"].map(code_of).fillna(""), "")
+    # each distinct group is looked up once (a run's table repeats them every step)
+    labels, uniques = pd.factorize(groups["group"], use_na_sentinel=False)
+    code = pd.Series(uniques).map(code_of).fillna("").to_numpy()[labels]
+    groups["icb_code"] = np.where(is_system, code, "")
     groups["icb_name"] = np.where(is_system & (groups["icb_code"] != ""), groups["group"], "")
     people = _people(network, model.adopted)
     last = int(groups["step"].max()) if len(groups) else int(model.steps)

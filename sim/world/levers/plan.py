@@ -62,8 +62,11 @@ class Plan:
 
     def __post_init__(self) -> None:
         # the world before any lever (influence, coherence, alignment): what the reach cap
-        # reads, so that no lever moves anyone's threshold through it
-        self._unlevered = (self.influence.copy(), self.coherence.copy(), self.alignment.copy())
+        # reads, so that no lever moves anyone's threshold through it (kept only when the
+        # cap applies: three per-node copies are 240 MB at 10^7 nodes)
+        if self.cap_at_reach and self.threshold_kind == "count":
+            self._unlevered = (self.influence.copy(), self.coherence.copy(),
+                               self.alignment.copy())
 
     @property
     def n(self) -> int:
