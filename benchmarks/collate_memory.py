@@ -17,6 +17,7 @@ equals the in-memory collation.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import shutil
@@ -57,7 +58,14 @@ def make_sweep(root: Path, runs: int, steps: int = 261, failed_every: int = 0) -
                 "error": "model.threshold: synthetic failure", "type": "InputError",
                 "overrides": overrides, "config": config}))
             continue
-        os.link(template, job / "timeseries.parquet")
+        try:
+            os.link(template, job / "timeseries.parquet")
+        except OSError as err:  # a file system's limit on links to one file (ext4: 65,000)
+            if err.errno != errno.EMLINK:
+                raise
+            template = template.with_name(f".template{i}.parquet")
+            shutil.copyfile(job.parent / ".template.parquet", template)
+            os.link(template, job / "timeseries.parquet")
         run = {"replicate": 0, "seed": 1000 + i, "final_adoption": 1.0 / threshold,
                "steps_to_50": 10 * threshold, "runtime_s": 0.01}
         (job / "summary.json").write_text(json.dumps({
