@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,14 @@ def test_the_layout_in_the_readme_and_the_architecture_page_names_every_layer_an
         for module in sorted((SIM / layer).glob("*.py")):
             if module.stem != "__init__":
                 assert module.stem in page, f"architecture.md does not name {layer}/{module.name}"
+
+
+def test_no_tracked_file_holds_a_merge_conflict_marker() -> None:
+    """A README once shipped with ``<<<<<<< HEAD`` in its layout block."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    markers = re.compile(r"^(<{7} |={7}$|>{7} )", re.MULTILINE)
+    found = [path for path in tracked if (ROOT / path).is_file()
+             and (ROOT / path).suffix in {".md", ".py", ".yaml", ".toml", ".cfg", ".txt"}
+             and markers.search((ROOT / path).read_text(errors="replace"))]
+    assert not found, f"merge conflict markers in {found}"

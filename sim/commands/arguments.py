@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
+from sim.engine import kernel
 from sim.errors import InputError
 
 
@@ -75,6 +76,7 @@ def one_line_errors() -> Iterator[None]:
     """Bad input inside the block: ``error: <key>: <what is allowed>`` and exit status 2,
     never a traceback."""
     try:
+        kernel.backend()  # PASIM_KERNEL, checked before anything is written
         yield
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)

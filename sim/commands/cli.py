@@ -23,6 +23,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.commands.arguments import quiet_libraries
+from sim.engine import kernel
 from sim.errors import InputError
 from sim.runs import results
 from sim.runs.callbacks import RAN_ELSEWHERE
@@ -257,6 +258,7 @@ def main() -> None:
         print(help_text(extra_dir or None))
         return
     try:
+        kernel.backend()  # PASIM_KERNEL, checked before anything is written
         check_command_line(sys.argv[1:], CONFIG_DIR)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -29,10 +29,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from sim.engine import kernel
 from sim.engine.built import gather_rows
 from sim.engine.streams import mix
 
@@ -205,10 +207,9 @@ class _Decisions:
 
     def _limits(self, rate_name: str) -> tuple[np.ndarray, np.ndarray]:
         """Per row: the largest hash below the rate, and whether the rate is above 0."""
-        ceiling = [math.ceil(float(x) * 2.0**53) for x in self.rates[rate_name]]
-        limit = np.array([min(c, 1 << 53) * 2048 - 1 if c > 0 else 0 for c in ceiling],
-                         dtype=np.uint64)
-        return limit, np.array([c > 0 for c in ceiling])
+        limit = [_limit(float(x)) for x in self.rates[rate_name]]
+        return (np.array([max(c, 0) for c in limit], dtype=np.uint64),
+                np.array([c >= 0 for c in limit]))
 
     def _keys(self, decision: str) -> np.ndarray:
         return np.array([m.draws.step_key(decision, m.steps) for m in self.models],
@@ -259,6 +260,8 @@ class _Decisions:
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the agents that adopt and of those that lapse this step."""
+        if kernel.compiled():
+            return self.take_compiled()
         s = self.state
         adopted = s.adopted
         above = s.exposure >= s.effective_threshold - EPS
@@ -288,6 +291,34 @@ class _Decisions:
             lapsed = idx[self.draw("lapse", "lapse_rate", idx)]
         return np.flatnonzero(new), lapsed
 
+    def take_compiled(self) -> tuple[np.ndarray, np.ndarray]:
+        """``take`` in one compiled pass over the agents (``sim.engine.loops.decide``)."""
+        s = self.state
+        limits = np.empty((self.R, len(RATES)), dtype=np.uint64)
+        faced = np.empty((self.R, len(RATES)), dtype=np.uint8)
+        for d, name in enumerate(RATES):
+            limits[:, d], some = self._limits(name)
+            rate = self.rates[name]
+            faced[:, d] = (np.where(some, 1, 2) * (rate < 1.0) if name == "adoption_rate"
+                           else rate > 0.0)
+        keys = kernel.call("step_keys")(
+            np.stack([m.draws.base_keys for m in self.models]),
+            np.array([m.steps for m in self.models], dtype=np.int64))
+        gained = np.empty(s.adopted.size, dtype=np.int64)
+        lapsed = np.empty(s.adopted.size, dtype=np.int64)
+        n_gained, n_lapsed = kernel.call("decide")(
+            s.adopted, s.aware, s.exposure, s.effective_threshold, s.committed, self.counter,
+            keys, limits, faced, EPS, gained, lapsed)
+        return gained[:n_gained], lapsed[:n_lapsed]
+
+
+@lru_cache(maxsize=256)
+def _limit(rate: float) -> int:
+    """The largest hash that draws below ``rate`` (``_Decisions``), -1 for a rate of 0:
+    with c = ceil(rate * 2^53), u = k / 2^53 < rate exactly when k < c."""
+    c = math.ceil(rate * 2.0**53)
+    return min(c, 1 << 53) * 2048 - 1 if c > 0 else -1
+
 
 def _within(mask: np.ndarray, rows: np.ndarray | bool) -> np.ndarray:
     return mask if rows is True else mask & rows
@@ -307,7 +338,13 @@ def _update_exposure(models: Sequence[Any], state: State, groups: Sequence[Group
     exposure = state.exposure.reshape(-1)
     for group in groups:
         sel = incremental & group.rows[rows]
-        if sel.any():
+        if not sel.any():
+            continue
+        if kernel.compiled():
+            net = group.model._net[3]
+            kernel.call("scatter_columns")(exposure, n, rows, agents, delta, sel, net.indptr,
+                                           net.indices, net.data)
+        else:
             indices, data, per_agent = gather_rows(group.model._net[3], agents[sel])
             targets = np.repeat(rows[sel] * n, per_agent) + indices
             np.add.at(exposure, targets, data * np.repeat(delta[sel], per_agent))
@@ -337,7 +374,12 @@ def spread_awareness(models: Sequence[Any], groups: Sequence[Group], aware: np.n
     flat[rows * n + agents] = True
     for group in groups:
         sel = group.rows[rows]
-        if sel.any():
+        if not sel.any():
+            continue
+        if kernel.compiled():
+            net = group.model._net[2]
+            kernel.call("mark_columns")(flat, n, rows, agents, sel, net.indptr, net.indices)
+        else:
             indices, _, per_agent = gather_rows(group.model._net[2], agents[sel])
             flat[np.repeat(rows[sel] * n, per_agent) + indices] = True
     for r in _rows_with_built_ties(models, rows):
@@ -370,6 +412,9 @@ def _update_group_counts(model: Any, state: State) -> None:
     codes = model._track_codes
     for k, (now, recorded) in enumerate(zip((state.adopted, state.aware), state.recorded,
                                             strict=True)):
+        if kernel.compiled():
+            kernel.call("count_changes")(now, recorded, codes, state.counts, k * bins, bins)
+            continue
         now_flat, recorded_flat = now.reshape(-1), recorded.reshape(-1)
         changed = np.flatnonzero(now_flat != recorded_flat)
         if not changed.size:

@@ -67,6 +67,8 @@ class AgentDraws:
         state = np.random.SeedSequence([int(seed), zlib.crc32(b"agent draws")])
         keys = state.generate_state(len(DECISIONS), np.uint64)
         self._keys = {d: int(k) for d, k in zip(DECISIONS, keys, strict=True)}
+        #: the decisions' keys in ``DECISIONS`` order, for the compiled step (``step_key``)
+        self.base_keys = np.asarray(keys, dtype=np.uint64)
         # agent i's counter, i.e. SplitMix64's state after i + 1 increments
         self._counter = (np.arange(n, dtype=np.uint64) + np.uint64(1)) * np.uint64(_GOLDEN)
 
