@@ -165,12 +165,21 @@ def _share_network_matrices(models: Sequence[Any]) -> None:
 
 def advance(models: Sequence[Any], state: State, groups: Sequence[Group]) -> None:
     """One synchronous step of every model (``steps`` already counted): every agent decides
-    from the state at the start of it."""
+    from the state at the start of it. The compiled loops (``sim.engine.loops``) or the
+    NumPy code (``sim.engine.kernel``): the same numbers either way."""
     for m in models:
         m._start_step()  # interventions, then ties built or faded
-    decide = _Decisions(models, state)
-    gained, lapsed = decide.take()
-    n = state.adopted.shape[1]
+    step = _step_compiled if kernel.compiled() else _step_numpy
+    new, lapsed = step(models, state, groups)
+    _record(models, state, new, lapsed)
+
+
+def _step_numpy(models: Sequence[Any], state: State, groups: Sequence[Group]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The decisions, then adoption, exposure and awareness updated, in whole-array NumPy;
+    returns how many adopted and lapsed in each row."""
+    gained, lapsed = _Decisions(models, state).take()
+    R, n = state.adopted.shape
     adopted = state.adopted.reshape(-1)
     adopted[gained] = True
     adopted[lapsed] = False
@@ -180,7 +189,66 @@ def advance(models: Sequence[Any], state: State, groups: Sequence[Group]) -> Non
         delta = np.concatenate([influence[gained], -influence[lapsed]])
         _update_exposure(models, state, groups, changed, delta)
     spread_awareness(models, groups, state.aware, gained // n, gained % n)
-    _record(models, state, gained // n, lapsed // n)
+    return np.bincount(gained // n, minlength=R), np.bincount(lapsed // n, minlength=R)
+
+
+def _step_compiled(models: Sequence[Any], state: State, groups: Sequence[Group]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``_step_numpy`` with the network's part done by ``loops.step_rows``, one call per
+    group; the built ties of each replicate and full recomputes as in ``_step_numpy``."""
+    R, n = state.adopted.shape
+    keys, limits, faced = _compiled_inputs(models)
+    gained = np.empty(R * n, dtype=np.int64)
+    lapsed = np.empty(R * n, dtype=np.int64)
+    per_row = np.zeros((R, 5), dtype=np.int64)
+    totals = (0, 0)
+    step_rows = kernel.call("step_rows")
+    for group in groups:
+        weights, reinforcement = group.model._net[2], group.model._net[3]
+        totals = step_rows(
+            state.adopted, state.aware, state.exposure, state.effective_threshold,
+            state.committed, state.influence, models[0].draws.counter, keys, limits, faced,
+            EPS, FULL_RECOMPUTE_SHARE * n, reinforcement.indptr, reinforcement.indices,
+            reinforcement.data, weights.indptr, weights.indices, group.rows, gained, lapsed,
+            *totals, per_row)
+    for r in np.flatnonzero(per_row[:, 4]):
+        state.exposure[r] = models[r]._product(1, state.adopted[r] * state.influence[r])
+    for r, m in enumerate(models):
+        if m._extra is None or not per_row[r, 1] + per_row[r, 3]:
+            continue
+        g = gained[per_row[r, 0]:per_row[r, 0] + per_row[r, 1]] - r * n
+        lost = lapsed[per_row[r, 2]:per_row[r, 2] + per_row[r, 3]] - r * n
+        if not per_row[r, 4]:
+            _built_exposure(m, state.exposure[r], np.concatenate([g, lost]), np.concatenate(
+                [state.influence[r, g], -state.influence[r, lost]]))
+        _built_awareness(m, state.aware[r], g)
+    return per_row[:, 1], per_row[:, 3]
+
+
+#: (limits, faced) of each combination of rates seen (``_compiled_inputs``)
+_INPUTS: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _compiled_inputs(models: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row and decision (``RATES`` order): the step's key, the largest hash that takes
+    the decision, and whether the row faces it (``loops._decide_row``'s ``faced``)."""
+    rates = tuple(float(getattr(m, name)) for m in models for name in RATES)
+    if rates not in _INPUTS:
+        if len(_INPUTS) > 4096:
+            _INPUTS.clear()
+        shape = (len(models), len(RATES))
+        limit = [_limit(x) for x in rates]
+        rate = np.array(rates).reshape(shape)
+        faced = (rate > 0.0).astype(np.uint8)
+        some = np.array([c >= 0 for c in limit]).reshape(shape)
+        faced[:, 0] = np.where(some[:, 0], 1, 2) * (rate[:, 0] < 1.0)
+        limits = np.array([max(c, 0) for c in limit], dtype=np.uint64).reshape(shape)
+        _INPUTS[rates] = (limits, faced)
+    limits, faced = _INPUTS[rates]
+    base = (models[0].draws.base_keys[None] if len(models) == 1
+            else np.stack([m.draws.base_keys for m in models]))
+    steps = np.array([m.steps for m in models], dtype=np.int64)
+    return kernel.call("step_keys")(base, steps), limits, faced
 
 
 class _Decisions:
@@ -260,8 +328,6 @@ class _Decisions:
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the agents that adopt and of those that lapse this step."""
-        if kernel.compiled():
-            return self.take_compiled()
         s = self.state
         adopted = s.adopted
         above = s.exposure >= s.effective_threshold - EPS
@@ -291,26 +357,6 @@ class _Decisions:
             lapsed = idx[self.draw("lapse", "lapse_rate", idx)]
         return np.flatnonzero(new), lapsed
 
-    def take_compiled(self) -> tuple[np.ndarray, np.ndarray]:
-        """``take`` in one compiled pass over the agents (``sim.engine.loops.decide``)."""
-        s = self.state
-        limits = np.empty((self.R, len(RATES)), dtype=np.uint64)
-        faced = np.empty((self.R, len(RATES)), dtype=np.uint8)
-        for d, name in enumerate(RATES):
-            limits[:, d], some = self._limits(name)
-            rate = self.rates[name]
-            faced[:, d] = (np.where(some, 1, 2) * (rate < 1.0) if name == "adoption_rate"
-                           else rate > 0.0)
-        keys = kernel.call("step_keys")(
-            np.stack([m.draws.base_keys for m in self.models]),
-            np.array([m.steps for m in self.models], dtype=np.int64))
-        gained = np.empty(s.adopted.size, dtype=np.int64)
-        lapsed = np.empty(s.adopted.size, dtype=np.int64)
-        n_gained, n_lapsed = kernel.call("decide")(
-            s.adopted, s.aware, s.exposure, s.effective_threshold, s.committed, self.counter,
-            keys, limits, faced, EPS, gained, lapsed)
-        return gained[:n_gained], lapsed[:n_lapsed]
-
 
 @lru_cache(maxsize=256)
 def _limit(rate: float) -> int:
@@ -338,20 +384,26 @@ def _update_exposure(models: Sequence[Any], state: State, groups: Sequence[Group
     exposure = state.exposure.reshape(-1)
     for group in groups:
         sel = incremental & group.rows[rows]
-        if not sel.any():
-            continue
-        if kernel.compiled():
-            net = group.model._net[3]
-            kernel.call("scatter_columns")(exposure, n, rows, agents, delta, sel, net.indptr,
-                                           net.indices, net.data)
-        else:
+        if sel.any():
             indices, data, per_agent = gather_rows(group.model._net[3], agents[sel])
             targets = np.repeat(rows[sel] * n, per_agent) + indices
             np.add.at(exposure, targets, data * np.repeat(delta[sel], per_agent))
     for r in _rows_with_built_ties(models, rows[incremental]):
         sel = incremental & (rows == r)
-        indices, data, per_agent = models[r]._extra.columns(3, agents[sel])
-        np.add.at(state.exposure[r], indices, data * np.repeat(delta[sel], per_agent))
+        _built_exposure(models[r], state.exposure[r], agents[sel], delta[sel])
+
+
+def _built_exposure(model: Any, exposure: np.ndarray, agents: np.ndarray,
+                    delta: np.ndarray) -> None:
+    """One replicate's exposure moved by its built ties' columns of ``agents`` (in order)."""
+    indices, data, per_agent = model._extra.columns(3, agents)
+    np.add.at(exposure, indices, data * np.repeat(delta, per_agent))
+
+
+def _built_awareness(model: Any, aware: np.ndarray, agents: np.ndarray) -> None:
+    """Whoever one replicate's built ties make hear from its new adopters ``agents``."""
+    indices, _, _ = model._extra.columns(2, agents)
+    aware[indices] = True
 
 
 def _rows_with_built_ties(models: Sequence[Any], rows: np.ndarray) -> list[int]:
@@ -374,25 +426,16 @@ def spread_awareness(models: Sequence[Any], groups: Sequence[Group], aware: np.n
     flat[rows * n + agents] = True
     for group in groups:
         sel = group.rows[rows]
-        if not sel.any():
-            continue
-        if kernel.compiled():
-            net = group.model._net[2]
-            kernel.call("mark_columns")(flat, n, rows, agents, sel, net.indptr, net.indices)
-        else:
+        if sel.any():
             indices, _, per_agent = gather_rows(group.model._net[2], agents[sel])
             flat[np.repeat(rows[sel] * n, per_agent) + indices] = True
     for r in _rows_with_built_ties(models, rows):
-        indices, _, _ = models[r]._extra.columns(2, agents[rows == r])
-        aware[r, indices] = True
+        _built_awareness(models[r], aware[r], agents[rows == r])
 
 
-def _record(models: Sequence[Any], state: State, gained_rows: np.ndarray,
-            lapsed_rows: np.ndarray) -> None:
-    """Each model's row of history for this step (and its group counts)."""
-    R = len(models)
-    new = np.bincount(gained_rows, minlength=R)
-    lapsed = np.bincount(lapsed_rows, minlength=R)
+def _record(models: Sequence[Any], state: State, new: np.ndarray, lapsed: np.ndarray) -> None:
+    """Each model's row of history for this step (and its group counts), given how many
+    adopted (``new``) and lapsed in each row."""
     adopted = np.count_nonzero(state.adopted, axis=1)
     aware = np.count_nonzero(state.aware, axis=1)
     if state.counts is not None:
@@ -410,11 +453,12 @@ def _update_group_counts(model: Any, state: State) -> None:
     R, n = state.adopted.shape
     bins = model._track_bins
     codes = model._track_codes
+    if kernel.compiled():
+        kernel.call("count_both")(state.adopted, state.aware, *state.recorded, codes,
+                                  state.counts, bins)
+        return
     for k, (now, recorded) in enumerate(zip((state.adopted, state.aware), state.recorded,
                                             strict=True)):
-        if kernel.compiled():
-            kernel.call("count_changes")(now, recorded, codes, state.counts, k * bins, bins)
-            continue
         now_flat, recorded_flat = now.reshape(-1), recorded.reshape(-1)
         changed = np.flatnonzero(now_flat != recorded_flat)
         if not changed.size:

@@ -40,69 +40,95 @@ def step_keys(base: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
-def decide(adopted, aware, exposure, threshold, committed, counter, keys, limits,  # noqa: ANN001, PLR0913
-           faced, eps, gained, lapsed):  # noqa: ANN001
-    """Who adopts and who lapses this step (``batch._Decisions.take``'s rules), from the
-    state at its start: flat indices into ``gained`` and ``lapsed``, ascending; returns how
-    many of each. ``faced[r, d]``: 0 row r does not face decision d, 1 it draws, 2 it
-    never passes (an adoption rate of 0). An agent takes a decision when its hash
-    ``mix(counter + key)`` is at most the row's ``limits[r, d]``."""
-    R, n = adopted.shape
-    n_gained = 0
-    n_lapsed = 0
-    for r in range(R):
-        f_adopt, f_noise = faced[r, ADOPT], faced[r, NOISE]
-        f_spont, f_lapse = faced[r, SPONTANEOUS], faced[r, LAPSE]
-        for i in range(n):
-            above = exposure[r, i] >= threshold[r, i] - eps
-            if not adopted[r, i]:
-                new = above
-                if new and f_adopt != 0:
-                    new = f_adopt == 1 and _mix(counter[i] + keys[r, ADOPT]) <= limits[r, ADOPT]
-                if not new and not above and f_noise != 0 and aware[r, i]:
-                    new = _mix(counter[i] + keys[r, NOISE]) <= limits[r, NOISE]
-                if not new and f_spont != 0:
-                    new = _mix(counter[i] + keys[r, SPONTANEOUS]) <= limits[r, SPONTANEOUS]
-                if new:
-                    gained[n_gained] = r * n + i
-                    n_gained += 1
-            elif (f_lapse != 0 and not above and not committed[r, i]
-                  and _mix(counter[i] + keys[r, LAPSE]) <= limits[r, LAPSE]):
-                lapsed[n_lapsed] = r * n + i
-                n_lapsed += 1
+@numba.njit(cache=True, inline="always")
+def _decide_row(r, adopted, aware, exposure, threshold, committed, counter, keys, limits,  # noqa: ANN001, ANN202, PLR0913
+                faced, eps, gained, n_gained, lapsed, n_lapsed):  # noqa: ANN001
+    """Row r's decisions (``batch._Decisions.take``'s rules) from the state at the start of
+    the step, as flat indices appended to ``gained`` and ``lapsed`` (ascending) after the
+    counts given; returns the new counts. ``faced[r, d]``: 0 row r does not face decision
+    d, 1 it draws, 2 it never passes (an adoption rate of 0). An agent takes a decision
+    when its hash ``mix(counter + key)`` is at most the row's ``limits[r, d]``."""
+    n = adopted.shape[1]
+    f_adopt, f_noise = faced[r, ADOPT], faced[r, NOISE]
+    f_spont, f_lapse = faced[r, SPONTANEOUS], faced[r, LAPSE]
+    for i in range(n):
+        above = exposure[r, i] >= threshold[r, i] - eps
+        if not adopted[r, i]:
+            new = above
+            if new and f_adopt != 0:
+                new = f_adopt == 1 and _mix(counter[i] + keys[r, ADOPT]) <= limits[r, ADOPT]
+            if not new and not above and f_noise != 0 and aware[r, i]:
+                new = _mix(counter[i] + keys[r, NOISE]) <= limits[r, NOISE]
+            if not new and f_spont != 0:
+                new = _mix(counter[i] + keys[r, SPONTANEOUS]) <= limits[r, SPONTANEOUS]
+            if new:
+                gained[n_gained] = r * n + i
+                n_gained += 1
+        elif (f_lapse != 0 and not above and not committed[r, i]
+              and _mix(counter[i] + keys[r, LAPSE]) <= limits[r, LAPSE]):
+            lapsed[n_lapsed] = r * n + i
+            n_lapsed += 1
     return n_gained, n_lapsed
 
 
 @numba.njit(cache=True)
-def scatter_columns(flat, n, rows, agents, delta, take, indptr, indices, data):  # noqa: ANN001
-    """flat[rows[k] * n + i] += data * delta[k] over column agents[k] of a transposed CSR
-    matrix, for each k with ``take[k]``, in order: ``np.add.at`` of the gathered columns."""
-    for k in range(rows.size):
-        if take[k]:
-            base = rows[k] * n
-            d = delta[k]
-            a = agents[k]
-            for j in range(indptr[a], indptr[a + 1]):
-                flat[base + indices[j]] += data[j] * d
+def step_rows(adopted, aware, exposure, threshold, committed, influence, counter, keys,  # noqa: ANN001, PLR0913
+              limits, faced, eps, full_above, indptr, indices, data, aware_indptr,  # noqa: ANN001
+              aware_indices, rows, gained, lapsed, n_gained, n_lapsed, per_row):  # noqa: ANN001
+    """A whole step of the rows ``rows`` (a mask), which share one network: row by row,
+    the decisions (``_decide_row``); adopted set and cleared; the exposure moved by the
+    network's columns (``indptr``, ``indices``, ``data``: the transposed reinforcement) of
+    those who changed -- gained, then lapsed, each ascending, ``np.add.at``'s order --
+    unless more than ``full_above`` changed (then ``per_row[r, 4] = 1`` and the caller
+    recomputes the row with a full product); awareness along the network's ties from the
+    new adopters. Row r's gained are ``gained[per_row[r, 0]:][:per_row[r, 1]]``, its lapsed
+    ``lapsed[per_row[r, 2]:][:per_row[r, 3]]`` (flat indices, ascending), appended after
+    the ``n_gained`` and ``n_lapsed`` already there; returns the new totals."""
+    R, n = adopted.shape
+    for r in range(R):
+        if not rows[r]:
+            continue
+        g0, l0 = n_gained, n_lapsed
+        n_gained, n_lapsed = _decide_row(r, adopted, aware, exposure, threshold, committed,
+                                         counter, keys, limits, faced, eps, gained,
+                                         n_gained, lapsed, n_lapsed)
+        per_row[r, 0], per_row[r, 1] = g0, n_gained - g0
+        per_row[r, 2], per_row[r, 3] = l0, n_lapsed - l0
+        per_row[r, 4] = 1 if (n_gained - g0) + (n_lapsed - l0) > full_above else 0
+        base = r * n
+        for k in range(g0, n_gained):
+            a = gained[k] - base
+            adopted[r, a] = True
+        for k in range(l0, n_lapsed):
+            adopted[r, lapsed[k] - base] = False
+        if per_row[r, 4] == 0:
+            for k in range(g0, n_gained):
+                a = gained[k] - base
+                d = influence[r, a]
+                for j in range(indptr[a], indptr[a + 1]):
+                    exposure[r, indices[j]] += data[j] * d
+            for k in range(l0, n_lapsed):
+                a = lapsed[k] - base
+                d = -influence[r, a]
+                for j in range(indptr[a], indptr[a + 1]):
+                    exposure[r, indices[j]] += data[j] * d
+        for k in range(g0, n_gained):
+            a = gained[k] - base
+            aware[r, a] = True
+            for j in range(aware_indptr[a], aware_indptr[a + 1]):
+                aware[r, aware_indices[j]] = True
+    return n_gained, n_lapsed
 
 
 @numba.njit(cache=True)
-def mark_columns(flat, n, rows, agents, take, indptr, indices):  # noqa: ANN001
-    """flat[rows[k] * n + i] = True over column agents[k], for each k with ``take[k]``."""
-    for k in range(rows.size):
-        if take[k]:
-            base = rows[k] * n
-            a = agents[k]
-            for j in range(indptr[a], indptr[a + 1]):
-                flat[base + indices[j]] = True
+def count_both(adopted, aware, rec_adopted, rec_aware, codes, counts, bins):  # noqa: ANN001
+    """``count_changes`` of adopted (counts from 0) and of aware (from ``bins``) at once."""
+    _count_changes(adopted, rec_adopted, codes, counts, 0, bins)
+    _count_changes(aware, rec_aware, codes, counts, bins, bins)
 
 
-@numba.njit(cache=True)
-def count_changes(now, recorded, codes, counts, offset, bins):  # noqa: ANN001
-    """Group counts (``counts[r, offset + code]``) moved by the agents whose ``now``
-    differs from ``recorded`` (then recorded = now): ``batch._update_group_counts``.
-    ``codes[g, i]``: agent i's bin in tracked attribute g, ``bins`` for no value."""
+@numba.njit(cache=True, inline="always")
+def _count_changes(now, recorded, codes, counts, offset, bins):  # noqa: ANN001, ANN202
     R, n = now.shape
     for r in range(R):
         for i in range(n):
