@@ -158,3 +158,23 @@ def test_record_agents_falls_back_to_one_at_a_time(england_config: dict) -> None
     cfg = {**england_config, "replicates": 2, "record_agents": True, "levers": {}}
     result = simulate(cfg, baseline_dir=None)
     assert result.agents is not None and set(result.agents["replicate"]) == {0, 1}
+
+
+def test_symmetric_built_ties_gather_columns_as_the_general_index_does() -> None:
+    """On an undirected network column j of the built ties is row j: the shortcut must give
+    what the column index gives, entry for entry and in the same order."""
+    from sim.engine.built import BuiltTies
+
+    rng = np.random.default_rng(4)
+    n = 50
+    u, v = rng.integers(0, n, size=(2, 120))
+    keys = np.unique(np.concatenate([u * n + v, v * n + u]))
+    rows, cols = np.divmod(keys, n)
+    weight = 0.5 + (np.minimum(rows, cols) * 7 + np.maximum(rows, cols)) % 3  # (i,j) = (j,i)
+    general = BuiltTies(n, keys, weight, weight * 0.5)
+    shortcut = BuiltTies(n, keys, weight, weight * 0.5, symmetric=True)
+    agents = rng.integers(0, n, size=30)
+    for which in (2, 3):
+        for a, b in zip(general.columns(which, agents), shortcut.columns(which, agents),
+                        strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -101,3 +101,20 @@ def test_model_thresholds_are_the_plans_thresholds() -> None:
                 penalty_offset=np.zeros(100), threshold_reduction=np.zeros(100))
     assert draw_by_type({}, spec, net.nodes, "count", plan.rng("thresholds")).tolist() \
         == model.threshold.tolist()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**40])
+def test_the_levers_fast_picks_are_numpys_choice_draw_for_draw(seed: int) -> None:
+    """``pick``/``pick_weighted`` stand in for ``rng.choice`` in the weekly levers: the same
+    draws and the same generator state after, or every lever's stream would shift."""
+    from sim.engine.streams import choice_cdf, pick, pick_weighted
+
+    items = np.arange(10, 47)
+    p = np.random.default_rng(seed + 1).random(items.size)
+    p /= p.sum()
+    numpy, ours = np.random.default_rng(seed), np.random.default_rng(seed)
+    cdf = choice_cdf(p)
+    for _ in range(500):
+        assert numpy.choice(items) == pick(ours, items)
+        assert numpy.choice(items, p=p) == pick_weighted(ours, items, cdf)
+    assert numpy.bit_generator.state == ours.bit_generator.state

@@ -194,34 +194,33 @@ def _step_numpy(models: Sequence[Any], state: State, groups: Sequence[Group]
 
 def _step_compiled(models: Sequence[Any], state: State, groups: Sequence[Group]
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """``_step_numpy`` with the network's part done by ``loops.step_rows``, one call per
-    group; the built ties of each replicate and full recomputes as in ``_step_numpy``."""
+    """``_step_numpy`` as compiled loops: ``loops.step_rows`` once per group (the network's
+    ties), then ``loops.built_row`` for each replicate with built ties, and a full product
+    for a row in which many agents changed, as ``_step_numpy`` does."""
     R, n = state.adopted.shape
-    keys, limits, faced = _compiled_inputs(models)
+    base_keys, steps, limits, faced = _compiled_inputs(models)
     gained = np.empty(R * n, dtype=np.int64)
     lapsed = np.empty(R * n, dtype=np.int64)
     per_row = np.zeros((R, 5), dtype=np.int64)
-    totals = (0, 0)
+    n_gained = n_lapsed = n_full = 0
     step_rows = kernel.call("step_rows")
     for group in groups:
         weights, reinforcement = group.model._net[2], group.model._net[3]
-        totals = step_rows(
+        n_gained, n_lapsed, full = step_rows(
             state.adopted, state.aware, state.exposure, state.effective_threshold,
-            state.committed, state.influence, models[0].draws.counter, keys, limits, faced,
-            EPS, FULL_RECOMPUTE_SHARE * n, reinforcement.indptr, reinforcement.indices,
-            reinforcement.data, weights.indptr, weights.indices, group.rows, gained, lapsed,
-            *totals, per_row)
-    for r in np.flatnonzero(per_row[:, 4]):
+            state.committed, state.influence, models[0].draws.counter, base_keys, steps,
+            limits, faced, EPS, FULL_RECOMPUTE_SHARE * n, reinforcement.indptr,
+            reinforcement.indices, reinforcement.data, weights.indptr, weights.indices,
+            group.rows, gained, lapsed, n_gained, n_lapsed, per_row)
+        n_full += full
+    for r in np.flatnonzero(per_row[:, 4]) if n_full else ():
         state.exposure[r] = models[r]._product(1, state.adopted[r] * state.influence[r])
     for r, m in enumerate(models):
-        if m._extra is None or not per_row[r, 1] + per_row[r, 3]:
-            continue
-        g = gained[per_row[r, 0]:per_row[r, 0] + per_row[r, 1]] - r * n
-        lost = lapsed[per_row[r, 2]:per_row[r, 2] + per_row[r, 3]] - r * n
-        if not per_row[r, 4]:
-            _built_exposure(m, state.exposure[r], np.concatenate([g, lost]), np.concatenate(
-                [state.influence[r, g], -state.influence[r, lost]]))
-        _built_awareness(m, state.aware[r], g)
+        if m._extra is not None and per_row[r, 1] + per_row[r, 3]:
+            g0, g, l0, lost, full = per_row[r]
+            kernel.call("built_row")(state.exposure[r], state.aware[r], state.influence[r],
+                                     gained, g0, g0 + g, lapsed, l0, l0 + lost, r * n, full,
+                                     *m._extra.by_column())
     return per_row[:, 1], per_row[:, 3]
 
 
@@ -229,9 +228,10 @@ def _step_compiled(models: Sequence[Any], state: State, groups: Sequence[Group]
 _INPUTS: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _compiled_inputs(models: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row and decision (``RATES`` order): the step's key, the largest hash that takes
-    the decision, and whether the row faces it (``loops._decide_row``'s ``faced``)."""
+def _compiled_inputs(models: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    """Per row: the decisions' keys (``AgentDraws.base_keys``) and its step; per row and
+    decision (``RATES`` order): the largest hash that takes the decision, and whether the
+    row faces it (``loops._decide_row``'s ``faced``)."""
     rates = tuple(float(getattr(m, name)) for m in models for name in RATES)
     if rates not in _INPUTS:
         if len(_INPUTS) > 4096:
@@ -247,8 +247,7 @@ def _compiled_inputs(models: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.
     limits, faced = _INPUTS[rates]
     base = (models[0].draws.base_keys[None] if len(models) == 1
             else np.stack([m.draws.base_keys for m in models]))
-    steps = np.array([m.steps for m in models], dtype=np.int64)
-    return kernel.call("step_keys")(base, steps), limits, faced
+    return base, np.array([m.steps for m in models], dtype=np.int64), limits, faced
 
 
 class _Decisions:
@@ -436,8 +435,9 @@ def spread_awareness(models: Sequence[Any], groups: Sequence[Group], aware: np.n
 def _record(models: Sequence[Any], state: State, new: np.ndarray, lapsed: np.ndarray) -> None:
     """Each model's row of history for this step (and its group counts), given how many
     adopted (``new``) and lapsed in each row."""
-    adopted = np.count_nonzero(state.adopted, axis=1)
-    aware = np.count_nonzero(state.aware, axis=1)
+    # per row: count_nonzero(axis=1) costs ~10 us even for one row
+    adopted = [np.count_nonzero(row) for row in state.adopted]
+    aware = [np.count_nonzero(row) for row in state.aware]
     if state.counts is not None:
         _update_group_counts(models[0], state)
     for r, m in enumerate(models):
@@ -454,8 +454,9 @@ def _update_group_counts(model: Any, state: State) -> None:
     bins = model._track_bins
     codes = model._track_codes
     if kernel.compiled():
-        kernel.call("count_both")(state.adopted, state.aware, *state.recorded, codes,
-                                  state.counts, bins)
+        kernel.call("count_both")(*(a.view(np.uint8) for a in (state.adopted, state.aware,
+                                                                *state.recorded)),
+                                  codes, state.counts, bins)
         return
     for k, (now, recorded) in enumerate(zip((state.adopted, state.aware), state.recorded,
                                             strict=True)):

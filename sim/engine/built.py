@@ -29,20 +29,29 @@ Ties = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 @dataclass
 class BuiltTies:
     """Entries (rows[k], cols[k]) by which built ties exceed the network, sorted by (row,
-    col): ``weight`` the excess tie weight, ``reinforcement`` it discounted (w_ij * c_ij)."""
+    col): ``weight`` the excess tie weight, ``reinforcement`` it discounted (w_ij * c_ij).
+    ``symmetric``: entry (i, j) exists, with the same values, exactly when (j, i) does -- on
+    an undirected network, where built ties are mutual and discounts depend on both ends
+    alike -- so that column j is row j and needs no index of its own."""
 
     n: int
     keys: np.ndarray  # rows * n + cols, sorted
     weight: np.ndarray
     reinforcement: np.ndarray
+    symmetric: bool = False
 
     def __post_init__(self) -> None:
         self.rows, self.cols = np.divmod(self.keys, self.n)
-        # the entries by column (then row), and where each column's run starts: a column
-        # is gathered as a CSR row is
-        self._by_column = np.lexsort((self.rows, self.cols))
-        self._column_starts = np.concatenate(
-            [[0], np.cumsum(np.bincount(self.cols, minlength=self.n))])
+        self._csc: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        if self.symmetric:  # a column's run is the row's run, found by bisection
+            self._by_column, self._sorted_cols, self._column_values = None, self.rows, self.cols
+            return
+        # the entries by column (then row: the keys are sorted by row, and the sort is
+        # stable), and their columns in that order, to find each column's run by bisection:
+        # a column is gathered as a CSR row is, at O(entries) per change, not O(agents)
+        self._by_column = np.argsort(self.cols, kind="stable")
+        self._sorted_cols = self.cols[self._by_column]
+        self._column_values = self.rows
 
     @property
     def size(self) -> int:
@@ -57,14 +66,26 @@ class BuiltTies:
         """Column j of each agent j in ``agents``: the rows i with an entry (i, j), the
         entries' values and how many each agent has -- as the model gathers the network's
         columns (the rows of its transposes), in row order."""
-        starts = self._column_starts[agents]
-        lengths = self._column_starts[agents + 1] - starts
+        starts = np.searchsorted(self._sorted_cols, agents, "left")
+        lengths = np.searchsorted(self._sorted_cols, agents, "right") - starts
         total = int(lengths.sum())
         if total == 0:
             return self.rows[:0], self.values(which)[:0], lengths
-        positions = self._by_column[np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-                                    + np.arange(total)]
-        return self.rows[positions], self.values(which)[positions], lengths
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        if self._by_column is not None:
+            positions = self._by_column[positions]
+        return self._column_values[positions], self.values(which)[positions], lengths
+
+    def by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries as the transposed reinforcement in CSR form -- (indptr, the rows i of
+        each column j in row order, reinforcement) -- for the compiled step
+        (``sim.engine.loops.built_row``); made on first use, once per set of entries."""
+        if self._csc is None:
+            order = (slice(None) if self._by_column is None else self._by_column)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self._sorted_cols, minlength=self.n), out=indptr[1:])
+            self._csc = (indptr, self._column_values[order], self.reinforcement[order])
+        return self._csc
 
     def add_product(self, which: int, x: np.ndarray, out: np.ndarray) -> None:
         """out += (these entries as a matrix) @ x."""
@@ -99,7 +120,8 @@ class BuiltTies:
         order = np.argsort(all_keys, kind="stable")
         return BuiltTies(self.n, all_keys[order],
                          np.concatenate([self.weight[stay], weight[put]])[order],
-                         np.concatenate([self.reinforcement[stay], reinforcement[put]])[order])
+                         np.concatenate([self.reinforcement[stay], reinforcement[put]])[order],
+                         self.symmetric)
 
 
 class LiveTies:

@@ -72,19 +72,24 @@ def _decide_row(r, adopted, aware, exposure, threshold, committed, counter, keys
 
 
 @numba.njit(cache=True)
-def step_rows(adopted, aware, exposure, threshold, committed, influence, counter, keys,  # noqa: ANN001, PLR0913
-              limits, faced, eps, full_above, indptr, indices, data, aware_indptr,  # noqa: ANN001
-              aware_indices, rows, gained, lapsed, n_gained, n_lapsed, per_row):  # noqa: ANN001
+def step_rows(adopted, aware, exposure, threshold, committed, influence, counter,  # noqa: ANN001, PLR0913
+              base_keys, steps, limits, faced, eps, full_above, indptr, indices, data,  # noqa: ANN001
+              aware_indptr, aware_indices, rows, gained, lapsed, n_gained, n_lapsed,  # noqa: ANN001
+              per_row):  # noqa: ANN001
     """A whole step of the rows ``rows`` (a mask), which share one network: row by row,
-    the decisions (``_decide_row``); adopted set and cleared; the exposure moved by the
-    network's columns (``indptr``, ``indices``, ``data``: the transposed reinforcement) of
-    those who changed -- gained, then lapsed, each ascending, ``np.add.at``'s order --
-    unless more than ``full_above`` changed (then ``per_row[r, 4] = 1`` and the caller
-    recomputes the row with a full product); awareness along the network's ties from the
-    new adopters. Row r's gained are ``gained[per_row[r, 0]:][:per_row[r, 1]]``, its lapsed
+    the decisions (``_decide_row``, with each row's keys at its step from ``base_keys``
+    and ``steps``); adopted set and cleared; the exposure moved by the network's columns
+    (``indptr``, ``indices``, ``data``: the transposed reinforcement) of those who changed
+    -- gained, then lapsed, each ascending, ``np.add.at``'s order -- unless more than
+    ``full_above`` changed (then ``per_row[r, 4] = 1`` and the caller recomputes the row
+    with a full product); awareness along the network's ties from the new adopters. Row
+    r's gained are ``gained[per_row[r, 0]:][:per_row[r, 1]]``, its lapsed
     ``lapsed[per_row[r, 2]:][:per_row[r, 3]]`` (flat indices, ascending), appended after
-    the ``n_gained`` and ``n_lapsed`` already there; returns the new totals."""
+    the ``n_gained`` and ``n_lapsed`` already there; returns the new totals and how many
+    rows need a full product."""
     R, n = adopted.shape
+    keys = step_keys(base_keys, steps)
+    n_full = 0
     for r in range(R):
         if not rows[r]:
             continue
@@ -92,37 +97,62 @@ def step_rows(adopted, aware, exposure, threshold, committed, influence, counter
         n_gained, n_lapsed = _decide_row(r, adopted, aware, exposure, threshold, committed,
                                          counter, keys, limits, faced, eps, gained,
                                          n_gained, lapsed, n_lapsed)
+        full = (n_gained - g0) + (n_lapsed - l0) > full_above
         per_row[r, 0], per_row[r, 1] = g0, n_gained - g0
         per_row[r, 2], per_row[r, 3] = l0, n_lapsed - l0
-        per_row[r, 4] = 1 if (n_gained - g0) + (n_lapsed - l0) > full_above else 0
+        per_row[r, 4] = full
+        n_full += full
         base = r * n
+        adopted_r = adopted[r]
         for k in range(g0, n_gained):
-            a = gained[k] - base
-            adopted[r, a] = True
+            adopted_r[gained[k] - base] = True
         for k in range(l0, n_lapsed):
-            adopted[r, lapsed[k] - base] = False
-        if per_row[r, 4] == 0:
-            for k in range(g0, n_gained):
-                a = gained[k] - base
-                d = influence[r, a]
-                for j in range(indptr[a], indptr[a + 1]):
-                    exposure[r, indices[j]] += data[j] * d
-            for k in range(l0, n_lapsed):
-                a = lapsed[k] - base
-                d = -influence[r, a]
-                for j in range(indptr[a], indptr[a + 1]):
-                    exposure[r, indices[j]] += data[j] * d
-        for k in range(g0, n_gained):
+            adopted_r[lapsed[k] - base] = False
+        _columns_of_changed(exposure[r], aware[r], influence[r], gained, g0, n_gained, lapsed,
+                            l0, n_lapsed, base, full, indptr, indices, data, aware_indptr,
+                            aware_indices)
+    return n_gained, n_lapsed, n_full
+
+
+@numba.njit(cache=True)
+def built_row(exposure, aware, influence, gained, g0, g1, lapsed, l0, l1, base, full,  # noqa: ANN001, PLR0913
+              indptr, indices, data):  # noqa: ANN001
+    """One row's exposure and awareness moved by its built ties (``indptr``, ``indices``,
+    ``data``: their columns, ``sim.engine.built.BuiltTies.by_column``), after the network's
+    part (``step_rows``): the same order of additions as ``batch._built_exposure``."""
+    _columns_of_changed(exposure, aware, influence, gained, g0, g1, lapsed, l0, l1, base,
+                        full, indptr, indices, data, indptr, indices)
+
+
+@numba.njit(cache=True, inline="always")
+def _columns_of_changed(exposure, aware, influence, gained, g0, g1, lapsed, l0, l1, base,  # noqa: ANN001, ANN202, PLR0913
+                        full, indptr, indices, data, aware_indptr, aware_indices):  # noqa: ANN001
+    """Exposure += column * influence of each gained (then - of each lapsed), unless
+    ``full``; every gained and whoever its columns reach is aware. One row's arrays."""
+    if not full:
+        for k in range(g0, g1):
             a = gained[k] - base
-            aware[r, a] = True
-            for j in range(aware_indptr[a], aware_indptr[a + 1]):
-                aware[r, aware_indices[j]] = True
-    return n_gained, n_lapsed
+            d = influence[a]
+            for j in range(indptr[a], indptr[a + 1]):
+                exposure[indices[j]] += data[j] * d
+        for k in range(l0, l1):
+            a = lapsed[k] - base
+            d = -influence[a]
+            for j in range(indptr[a], indptr[a + 1]):
+                exposure[indices[j]] += data[j] * d
+    for k in range(g0, g1):
+        a = gained[k] - base
+        aware[a] = True
+        for j in range(aware_indptr[a], aware_indptr[a + 1]):
+            aware[aware_indices[j]] = True
 
 
 @numba.njit(cache=True)
 def count_both(adopted, aware, rec_adopted, rec_aware, codes, counts, bins):  # noqa: ANN001
-    """``count_changes`` of adopted (counts from 0) and of aware (from ``bins``) at once."""
+    """Group counts (``counts[r, code]`` for adopted, ``counts[r, bins + code]`` for aware)
+    moved by the agents whose state differs from the state recorded (then recorded = now):
+    ``batch._update_group_counts``. ``codes[g, i]``: agent i's bin in tracked attribute g,
+    ``bins`` for no value. The states come as uint8 views of the boolean arrays."""
     _count_changes(adopted, rec_adopted, codes, counts, 0, bins)
     _count_changes(aware, rec_aware, codes, counts, bins, bins)
 
@@ -130,12 +160,17 @@ def count_both(adopted, aware, rec_adopted, rec_aware, codes, counts, bins):  # 
 @numba.njit(cache=True, inline="always")
 def _count_changes(now, recorded, codes, counts, offset, bins):  # noqa: ANN001, ANN202
     R, n = now.shape
+    changed = np.empty(n + 1, dtype=np.int64)
     for r in range(R):
-        for i in range(n):
-            if now[r, i] != recorded[r, i]:
-                up = now[r, i]
-                for g in range(codes.shape[0]):
-                    c = codes[g, i]
-                    if c < bins:
-                        counts[r, offset + c] += 1 if up else -1
-                recorded[r, i] = up
+        now_r, recorded_r = now[r], recorded[r]
+        k = 0
+        for i in range(n):  # branch-free: the agents that changed, compacted
+            changed[k] = i
+            k += now_r[i] != recorded_r[i]
+        for i in changed[:k]:
+            up = now_r[i]
+            for g in range(codes.shape[0]):
+                c = codes[g, i]
+                if c < bins:
+                    counts[r, offset + c] += 1 if up else -1
+            recorded_r[i] = up

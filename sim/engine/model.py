@@ -414,7 +414,8 @@ class AdoptionModel(mesa.Model):
                              self._tie_codes)
         reinforcement = excess if factor is None else excess * factor
         reinforcement = reinforcement.astype(weight_dtype(reinforcement), copy=False)
-        old = self._extra or BuiltTies(self.n, keys[:0], excess[:0], reinforcement[:0])
+        old = self._extra or BuiltTies(self.n, keys[:0], excess[:0], reinforcement[:0],
+                                       symmetric=not self.network.directed)
         old_weight, old_reinforcement = old.at(keys)
         self._extra = old.replaced(keys, excess, reinforcement)
         moved = (excess != old_weight) | (reinforcement != old_reinforcement)

@@ -42,6 +42,7 @@ from sim.engine import schema
 from sim.engine.memo import once
 from sim.engine.model import AdoptionModel
 from sim.engine.schema import Group, NonNegative, Positive, PositiveInt, key
+from sim.engine.streams import choice_cdf, pick, pick_weighted
 from sim.errors import InputError
 from sim.networks.bridges import bridge, bridge_ties
 from sim.world.levers.plan import STEPS_PER_YEAR, Plan
@@ -164,18 +165,18 @@ class Convenor:
     # ---- choosing where -----------------------------------------------------------------
     def random_pair(self) -> tuple[int, int]:
         """A near cluster from a random node, a far one from a random node of its adjacent."""
-        near = int(self.clusters.of_node[self.rng.choice(self.near_pool)])
-        far_clusters, p = self._far_choices(near)
-        far = int(self.rng.choice(far_clusters, p=p))
-        return near, far
+        near = int(self.clusters.of_node[pick(self.rng, self.near_pool)])
+        far_clusters, cdf = self._far_choices(near)
+        return near, int(pick_weighted(self.rng, far_clusters, cdf))
 
     def _far_choices(self, near: int) -> tuple[np.ndarray, np.ndarray]:
-        """The clusters adjacent to ``near`` and their chances (by size), worked out once."""
+        """The clusters adjacent to ``near`` and the distribution of their chances (by size),
+        worked out once."""
         cache = self.__dict__.setdefault("_far", {})
         if near not in cache:
             far_clusters = np.flatnonzero(self.far_ok[near])
             weights = self.clusters.sizes()[far_clusters].astype(float)
-            cache[near] = (far_clusters, weights / weights.sum())
+            cache[near] = (far_clusters, choice_cdf(weights / weights.sum()))
         return cache[near]
 
     def targeted_pair(self, adopted: np.ndarray) -> tuple[int, int] | None:
@@ -191,10 +192,11 @@ class Convenor:
             sources = np.flatnonzero(can_reach & (count > 0))
         if sources.size == 0:
             return None
-        near = int(self.rng.choice(sources))
+        near = int(pick(self.rng, sources))
         far_clusters = np.flatnonzero(open_far[near])
         weights = sizes[far_clusters].astype(float)
-        return near, int(self.rng.choice(far_clusters, p=weights / weights.sum()))
+        return near, int(pick_weighted(self.rng, far_clusters,
+                                       choice_cdf(weights / weights.sum())))
 
     def team(self, cluster: int, size: int, prefer: np.ndarray | None) -> np.ndarray:
         """``size`` random members, those in ``prefer`` first."""

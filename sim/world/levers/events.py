@@ -16,6 +16,7 @@ Cost: each event's ``cost`` (£k), charged in its week.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -201,11 +202,20 @@ class Event:
         if self.in_person and attendees.size > 1:
             seated = self.rng.permutation(attendees)
             tables = np.array_split(seated, int(np.ceil(seated.size / self.table_size)))
-            pairs = [np.triu_indices(t.size, k=1) for t in tables]
+            pairs = [_pairs(t.size) for t in tables]
             u = np.concatenate([t[i] for t, (i, _) in zip(tables, pairs, strict=True)])
             v = np.concatenate([t[j] for t, (_, j) in zip(tables, pairs, strict=True)])
             model.add_ties(u, v, lifetime=self.fade)
         self.plan.charge(model, "events", self.cost)
+
+
+@functools.cache
+def _pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair at a table of ``size`` (``np.triu_indices(size, k=1)``), made once a size."""
+    pairs = np.triu_indices(size, k=1)
+    for part in pairs:
+        part.flags.writeable = False
+    return pairs
 
 
 def is_off(s: Mapping[str, Any]) -> bool:
