@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from sim.engine import kernel
+
 #: one call of ``add_ties``: (u, v, weight per tie, the step from which it has faded)
 Ties = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 
@@ -108,6 +110,27 @@ class BuiltTies:
             reinforcement[found] = self.reinforcement[at[found]]
         return weight, reinforcement
 
+    def merged(self, keys: np.ndarray, weight: np.ndarray, reinforcement: np.ndarray
+               ) -> tuple[BuiltTies | None, np.ndarray, np.ndarray]:
+        """``at(keys)``, then ``replaced``: with the compiled loops one merge of the sorted
+        entries (``sim.engine.loops.merge_plan``), the same entries and values."""
+        if not kernel.compiled():
+            old_weight, old_reinforcement = self.at(keys)
+            return self.replaced(keys, weight, reinforcement), old_weight, old_reinforcement
+        source, old_at = kernel.call("merge_plan")(self.keys, keys, weight > 0)
+        found = old_at >= 0
+        old_weight = np.zeros(keys.size, dtype=self.weight.dtype)
+        old_reinforcement = np.zeros(keys.size, dtype=self.reinforcement.dtype)
+        old_weight[found] = self.weight[old_at[found]]
+        old_reinforcement[found] = self.reinforcement[old_at[found]]
+        if not source.size:
+            return None, old_weight, old_reinforcement
+        merged = BuiltTies(self.n, np.concatenate([self.keys, keys])[source],
+                           np.concatenate([self.weight, weight])[source],
+                           np.concatenate([self.reinforcement, reinforcement])[source],
+                           self.symmetric)
+        return merged, old_weight, old_reinforcement
+
     def replaced(self, keys: np.ndarray, weight: np.ndarray,
                  reinforcement: np.ndarray) -> BuiltTies | None:
         """These entries with those at ``keys`` (sorted, unique) set to the given values
@@ -135,6 +158,33 @@ class LiveTies:
         self.expires = np.empty(0)
         self.next_expiry = np.inf
 
+    def changes(self, added: Sequence[Ties], step: int) -> tuple[np.ndarray, np.ndarray]:
+        """``update``, then ``largest`` of the keys it returns: the keys whose largest live
+        weight may have changed and that weight -- in one compiled pass
+        (``sim.engine.loops.live_update``) when the compiled loops are in use."""
+        if not kernel.compiled():
+            keys = self.update(added, step)
+            return keys, self.largest(keys)
+        if added:
+            u, v, w = (np.concatenate([tie[k] for tie in added]) for k in range(3))
+            fading = np.repeat([float(tie[3]) for tie in added], [tie[0].size for tie in added])
+        else:
+            u = v = np.empty(0, np.int64)
+            w = fading = np.empty(0)
+        self.keys, self.weight, self.expires, keys, largest = kernel.call("live_update")(
+            self.keys, self.weight, self.expires, float(step), self.n, u.astype(np.int64),
+            v.astype(np.int64), w.astype(float), fading)
+        self.next_expiry = float(self.expires.min(initial=np.inf))
+        return keys, largest
+
+    def _directed(self, u: np.ndarray, v: np.ndarray, w: np.ndarray, expires: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ties (u, v) as directed entries both ways, loops dropped: keys, weights, fading."""
+        loop = u == v
+        u, v, w = u[~loop], v[~loop], w[~loop]
+        keys = np.concatenate([u * self.n + v, v * self.n + u])
+        return keys, np.concatenate([w, w]).astype(float), np.full(keys.size, float(expires))
+
     def update(self, added: Sequence[Ties], step: int) -> np.ndarray:
         """Add the ties ``added``, drop those faded by ``step``; return the keys whose
         largest live weight may have changed (sorted, unique)."""
@@ -145,13 +195,11 @@ class LiveTies:
             self.keys, self.weight, self.expires = (self.keys[keep], self.weight[keep],
                                                     self.expires[keep])
         for u, v, w, expires in added:
-            loop = u == v
-            u, v, w = u[~loop], v[~loop], w[~loop]
-            keys = np.concatenate([u * self.n + v, v * self.n + u])
+            keys, weight, fading = self._directed(u, v, w, expires)
             parts.append((keys,))
             self.keys = np.concatenate([self.keys, keys])
-            self.weight = np.concatenate([self.weight, w, w])
-            self.expires = np.concatenate([self.expires, np.full(keys.size, expires)])
+            self.weight = np.concatenate([self.weight, weight])
+            self.expires = np.concatenate([self.expires, fading])
         self.next_expiry = float(self.expires.min(initial=np.inf))
         return np.unique(np.concatenate([p[0] for p in parts]))
 

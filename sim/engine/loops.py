@@ -174,3 +174,70 @@ def _count_changes(now, recorded, codes, counts, offset, bins):  # noqa: ANN001,
                 if c < bins:
                     counts[r, offset + c] += 1 if up else -1
             recorded_r[i] = up
+
+
+# ---- ties built during a run (sim.engine.built) ----------------------------------------
+@numba.njit(cache=True)
+def live_update(keys, weight, expires, step, n, u, v, w, fading):  # noqa: ANN001, ANN201, PLR0913
+    """``built.LiveTies.update`` then ``largest``: drop the entries faded by ``step``,
+    append the ties (u, v) added, weight w, fading at step ``fading`` (as directed entries
+    u * n + v and v * n + u, loops dropped); returns the live entries (keys, weights,
+    fading steps), the keys whose largest live weight may have changed (sorted, unique)
+    and that largest weight (0 where none is left)."""
+    size = keys.size + 2 * u.size
+    live_keys = np.empty(size, dtype=np.int64)
+    live_weight = np.empty(size, dtype=np.float64)
+    live_expires = np.empty(size, dtype=np.float64)
+    touched = np.empty(size, dtype=np.int64)
+    m = 0
+    t = 0
+    for i in range(keys.size):
+        if expires[i] <= step:
+            touched[t] = keys[i]
+            t += 1
+        else:
+            live_keys[m], live_weight[m], live_expires[m] = keys[i], weight[i], expires[i]
+            m += 1
+    for half in range(2):  # all u->v, then v->u: the order is immaterial (only maxima)
+        for i in range(u.size):
+            if u[i] == v[i]:
+                continue
+            key = u[i] * n + v[i] if half == 0 else v[i] * n + u[i]
+            live_keys[m], live_weight[m], live_expires[m] = key, w[i], fading[i]
+            touched[t] = key
+            m += 1
+            t += 1
+    changed = np.unique(touched[:t])
+    largest = np.zeros(changed.size)
+    for i in range(m):
+        at = np.searchsorted(changed, live_keys[i])
+        if at < changed.size and changed[at] == live_keys[i]:
+            largest[at] = max(largest[at], live_weight[i])
+    return live_keys[:m], live_weight[:m], live_expires[:m], changed, largest
+
+
+@numba.njit(cache=True)
+def merge_plan(old_keys, keys, put):  # noqa: ANN001, ANN201
+    """How ``built.BuiltTies.merged`` interleaves: the entries ``old_keys`` (sorted) with
+    those at ``keys`` (sorted, unique) replaced -- kept where ``put``, removed elsewhere.
+    Returns ``source``, the merged entries in key order as positions in old + new (a
+    position >= len(old_keys) is new entry ``position - len(old_keys)``), and ``old_at``,
+    each key's position in ``old_keys`` or -1."""
+    n_old = old_keys.size
+    source = np.empty(n_old + keys.size, dtype=np.int64)
+    old_at = np.full(keys.size, -1, dtype=np.int64)
+    i = j = s = 0
+    while i < n_old or j < keys.size:
+        if j == keys.size or (i < n_old and old_keys[i] < keys[j]):
+            source[s] = i
+            s += 1
+            i += 1
+            continue
+        if i < n_old and old_keys[i] == keys[j]:
+            old_at[j] = i
+            i += 1
+        if put[j]:
+            source[s] = n_old + j
+            s += 1
+        j += 1
+    return source[:s], old_at

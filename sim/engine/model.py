@@ -400,14 +400,13 @@ class AdoptionModel(mesa.Model):
             net = self.network.adjacency
             rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(net.indptr))
             self._net_keys = rows * self.n + net.indices  # sorted: CSR order
-        keys = self._live.update(self._built, self.steps)
+        keys, largest = self._live.changes(self._built, self.steps)
         self._built = []
         self._dirty = False
         if not keys.size:
             return
         net = self.network.adjacency
-        excess = np.maximum(self._live.largest(keys) - network_weight(net, self._net_keys, keys),
-                            0.0)
+        excess = np.maximum(largest - network_weight(net, self._net_keys, keys), 0.0)
         excess = excess.astype(weight_dtype(excess), copy=False)  # a 0.3 tie is no float32
         rows, cols = np.divmod(keys, self.n)
         factor = tie_factors(rows, cols, self.network.nodes, self.coherence, self.alignment,
@@ -416,8 +415,7 @@ class AdoptionModel(mesa.Model):
         reinforcement = reinforcement.astype(weight_dtype(reinforcement), copy=False)
         old = self._extra or BuiltTies(self.n, keys[:0], excess[:0], reinforcement[:0],
                                        symmetric=not self.network.directed)
-        old_weight, old_reinforcement = old.at(keys)
-        self._extra = old.replaced(keys, excess, reinforcement)
+        self._extra, old_weight, old_reinforcement = old.merged(keys, excess, reinforcement)
         moved = (excess != old_weight) | (reinforcement != old_reinforcement)
         rows, cols = rows[moved], cols[moved]
         np.add.at(self.exposure, rows, (reinforcement - old_reinforcement)[moved]
