@@ -67,7 +67,21 @@ class State:
 
     @classmethod
     def of_one(cls, model: Any) -> State:
-        """A model's own arrays as a batch of one (views: the step writes into the model)."""
+        """A model's own arrays as a batch of one (views: the step writes into the model),
+        made again only when one of them has been rebound (the views keep the arrays they
+        were made from alive, so an ``id`` cannot be reused while they are kept)."""
+        arrays = (*(getattr(model, name) for name in ROWS), model._track_state)
+        key = tuple(map(id, arrays))
+        kept = getattr(model, "_solo_state", None)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        state = cls._views_of(model)
+        model._solo_state = (tuple(map(id, (*(getattr(model, name) for name in ROWS),
+                                              model._track_state))), state)
+        return state
+
+    @classmethod
+    def _views_of(cls, model: Any) -> State:
         for name in ROWS:
             if not getattr(model, name).flags.c_contiguous:
                 setattr(model, name, np.ascontiguousarray(getattr(model, name)))
@@ -232,12 +246,13 @@ def _compiled_inputs(models: Sequence[Any]) -> tuple[np.ndarray, ...]:
     """Per row: the decisions' keys (``AgentDraws.base_keys``) and its step; per row and
     decision (``RATES`` order): the largest hash that takes the decision, and whether the
     row faces it (``loops._decide_row``'s ``faced``)."""
-    rates = tuple(float(getattr(m, name)) for m in models for name in RATES)
+    rates = tuple(rate for m in models for rate in
+                  (m.adoption_rate, m.noise, m.spontaneous_rate, m.lapse_rate))  # RATES
     if rates not in _INPUTS:
         if len(_INPUTS) > 4096:
             _INPUTS.clear()
         shape = (len(models), len(RATES))
-        limit = [_limit(x) for x in rates]
+        limit = [_limit(float(x)) for x in rates]
         rate = np.array(rates).reshape(shape)
         faced = (rate > 0.0).astype(np.uint8)
         some = np.array([c >= 0 for c in limit]).reshape(shape)
@@ -436,8 +451,11 @@ def _record(models: Sequence[Any], state: State, new: np.ndarray, lapsed: np.nda
     """Each model's row of history for this step (and its group counts), given how many
     adopted (``new``) and lapsed in each row."""
     # per row: count_nonzero(axis=1) costs ~10 us even for one row
-    adopted = [np.count_nonzero(row) for row in state.adopted]
-    aware = [np.count_nonzero(row) for row in state.aware]
+    if len(models) == 1:
+        adopted, aware = [np.count_nonzero(state.adopted)], [np.count_nonzero(state.aware)]
+    else:
+        adopted = [np.count_nonzero(row) for row in state.adopted]
+        aware = [np.count_nonzero(row) for row in state.aware]
     if state.counts is not None:
         _update_group_counts(models[0], state)
     for r, m in enumerate(models):
@@ -454,9 +472,8 @@ def _update_group_counts(model: Any, state: State) -> None:
     bins = model._track_bins
     codes = model._track_codes
     if kernel.compiled():
-        kernel.call("count_both")(*(a.view(np.uint8) for a in (state.adopted, state.aware,
-                                                                *state.recorded)),
-                                  codes, state.counts, bins)
+        kernel.call("count_both")(state.adopted, state.aware, *state.recorded, codes,
+                                  state.counts, bins)
         return
     for k, (now, recorded) in enumerate(zip((state.adopted, state.aware), state.recorded,
                                             strict=True)):

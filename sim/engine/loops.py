@@ -152,7 +152,7 @@ def count_both(adopted, aware, rec_adopted, rec_aware, codes, counts, bins):  # 
     """Group counts (``counts[r, code]`` for adopted, ``counts[r, bins + code]`` for aware)
     moved by the agents whose state differs from the state recorded (then recorded = now):
     ``batch._update_group_counts``. ``codes[g, i]``: agent i's bin in tracked attribute g,
-    ``bins`` for no value. The states come as uint8 views of the boolean arrays."""
+    ``bins`` for no value."""
     _count_changes(adopted, rec_adopted, codes, counts, 0, bins)
     _count_changes(aware, rec_aware, codes, counts, bins, bins)
 
@@ -160,20 +160,23 @@ def count_both(adopted, aware, rec_adopted, rec_aware, codes, counts, bins):  # 
 @numba.njit(cache=True, inline="always")
 def _count_changes(now, recorded, codes, counts, offset, bins):  # noqa: ANN001, ANN202
     R, n = now.shape
-    changed = np.empty(n + 1, dtype=np.int64)
+    words = n // 8
     for r in range(R):
         now_r, recorded_r = now[r], recorded[r]
-        k = 0
-        for i in range(n):  # branch-free: the agents that changed, compacted
-            changed[k] = i
-            k += now_r[i] != recorded_r[i]
-        for i in changed[:k]:
-            up = now_r[i]
-            for g in range(codes.shape[0]):
-                c = codes[g, i]
-                if c < bins:
-                    counts[r, offset + c] += 1 if up else -1
-            recorded_r[i] = up
+        # eight agents compared at once: a step changes few, so nearly every word is equal
+        now_words = now_r[:words * 8].view(np.uint64)
+        recorded_words = recorded_r[:words * 8].view(np.uint64)
+        for w in range(words + 1):
+            if w < words and now_words[w] == recorded_words[w]:
+                continue
+            for i in range(w * 8, min(w * 8 + 8, n)):
+                if now_r[i] != recorded_r[i]:
+                    up = now_r[i]
+                    for g in range(codes.shape[0]):
+                        c = codes[g, i]
+                        if c < bins:
+                            counts[r, offset + c] += 1 if up else -1
+                    recorded_r[i] = up
 
 
 # ---- ties built during a run (sim.engine.built) ----------------------------------------

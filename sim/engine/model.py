@@ -476,8 +476,10 @@ class AdoptionModel(mesa.Model):
 
     @property
     def _alone(self) -> list[Group]:
-        """This model as the one group of a batch of one."""
-        return [Group(np.ones(1, dtype=bool), self)]
+        """This model as the one group of a batch of one (made once)."""
+        if "_alone_group" not in self.__dict__:
+            self._alone_group = [Group(np.ones(1, dtype=bool), self)]
+        return self._alone_group
 
     def _start_step(self) -> None:
         """Before anyone decides: the interventions, then the ties built or faded."""

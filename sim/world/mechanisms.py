@@ -190,12 +190,22 @@ def draw_by_type(
     for column in ("agent_type", "kind"):
         if column not in nodes:
             continue
-        groups = nodes[column].to_numpy()
-        for name in sorted(k for k in spec if k in set(groups)):
+        masks = once(nodes, ("type masks", column), lambda column=column: _masks(nodes[column]))
+        for name in sorted(k for k in spec if k in masks):
             drawn = draw_thresholds(spec[name], n, kind, rng, field=f"mechanisms.thresholds.{name}")
-            mask = groups == name
-            values[mask] = drawn[mask]
+            values[masks[name]] = drawn[masks[name]]
     return values
+
+
+def _masks(column: pd.Series) -> dict[Any, np.ndarray]:
+    """Each value of a node-table column and the nodes that have it (read-only: shared by
+    every replicate on the node table)."""
+    groups = column.to_numpy()
+    masks = {}
+    for name in set(groups):
+        masks[name] = groups == name
+        masks[name].flags.writeable = False
+    return masks
 
 
 def adjust_thresholds(

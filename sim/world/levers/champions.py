@@ -102,7 +102,12 @@ def is_leader(plan: Plan) -> np.ndarray:
     nodes = plan.network.nodes
     if "agent_type" not in nodes:
         return np.ones(plan.n, dtype=bool)
-    return nodes["agent_type"].to_numpy() == "Leader"
+    return once(nodes, "leaders", lambda: _read_only(nodes["agent_type"].to_numpy() == "Leader"))
+
+
+def _read_only(mask: np.ndarray) -> np.ndarray:
+    mask.flags.writeable = False  # shared by every replicate on the node table
+    return mask
 
 
 def choose(plan: Plan, members: np.ndarray, leaders: np.ndarray, k: int, placement: str,
