@@ -16,7 +16,11 @@ CPU time is the cost of the code itself):
   already built;
 - recommended, cold: ``simulate`` of one ``recommended`` replicate with its matched no-lever
   baseline not yet known (so computed too), tables included: what ``pasim
-  scenario=recommended network.seed=0`` costs after import, figure and files excluded.
+  scenario=recommended network.seed=0`` costs after import, figure and files excluded;
+- the two runs again with the NumPy fallback (``PASIM_KERNEL=numpy``), and the ratio: what the
+  compiled loops (``sim.engine.loops``, numba) buy. The first run in this process, which
+  loads the compiled loops from numba's on-disk cache (or compiles them, the first time on a
+  machine), is timed on its own and excluded from the best-of figures.
 
 A benchmark, not a test: nothing is asserted.
 """
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     network = england(seed=0)
     t_first = time.perf_counter() - t0, time.process_time() - c0
+    from sim.engine import kernel
+    t0, c0 = time.perf_counter(), time.process_time()
+    build_model(validate(compose("baseline", [])), network, seed=1).run(1)
+    t_loops = time.perf_counter() - t0, time.process_time() - c0
     from sim.networks import england_tables
     t_cold = _best(lambda: (england_tables.load.cache_clear(), structure.cache_clear(),
                             england(seed=0)), max(1, args.repeats // 2))
@@ -71,15 +79,25 @@ def main(argv: list[str] | None = None) -> None:
     t_simulate = _best(lambda: (runner._BASELINES.clear(),
                                 runner.simulate(one, baseline_dir=None)),
                    args.repeats)
-    print(f"real England: {network.n:,} agents, {network.n_edges:,} ties, {steps} steps")
+    with kernel.use("numpy"):
+        t_run_np = _best(lambda: build_model(cfg, network, seed=1).run(steps), args.repeats)
+        t_rec_np = _best(lambda: build_model(recommended, network, seed=1).run(steps),
+                         args.repeats)
+    print(f"real England: {network.n:,} agents, {network.n_edges:,} ties, {steps} steps; "
+          f"step backend {kernel.backend()}")
     print("| stage | wall s | CPU s |\n|---|---:|---:|")
     for label, value in (("import sim", t_import), ("first build (in this process)", t_first),
                          ("first build (tables + organisations, best)", t_cold),
                          ("build (new seed)", t_build), (f"run ({steps} steps)", t_run),
                          ("build + run", t_both), (f"recommended run ({steps} steps)", t_rec),
                          ("recommended, cold (simulate: + matched baseline, tables)",
-                          t_simulate)):
+                          t_simulate),
+                         ("first step in this process (compiled loops loaded)", t_loops),
+                         ("run, NumPy fallback", t_run_np),
+                         ("recommended run, NumPy fallback", t_rec_np)):
         print(f"| {label} | {value[0]:.3f} | {value[1]:.3f} |")
+    print(f"\ncompiled / NumPy fallback, CPU: baseline run {t_run_np[1] / t_run[1]:.1f}x, "
+          f"recommended run {t_rec_np[1] / t_rec[1]:.1f}x faster compiled")
 
 
 if __name__ == "__main__":
