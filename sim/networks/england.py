@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sim.engine.network import Network
+from sim.engine.network import Network, unique_ints
 from sim.errors import InputError, require
 from sim.networks import england_synthetic as synthetic
 from sim.networks.england_synthetic import icb_regions
@@ -668,10 +668,22 @@ def _resolve_icbs(icbs: Sequence[str] | None, data_dir: str | None) -> tuple[str
     return tuple(c for c in table["icb_code"] if c in chosen)
 
 
-def _pairs_by_group(rng: np.random.Generator, members: np.ndarray, group: np.ndarray,
+#: members sorted by group, where each group of two or more starts, and its size
+Grouping = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _grouping(members: np.ndarray, group: np.ndarray) -> Grouping:
+    """What ``_pairs_by_group`` needs of the groups, which the data fix (made once)."""
+    order = np.argsort(group, kind="stable")
+    _, starts, sizes = np.unique(group[order], return_index=True, return_counts=True)
+    keep = sizes >= 2
+    return members[order], starts[keep], sizes[keep]
+
+
+def _pairs_by_group(rng: np.random.Generator, grouping: Grouping,
                     degree: float) -> tuple[np.ndarray, np.ndarray]:
-    """Random ties inside each group, about ``degree`` per member whatever the group's size
-    (so a large ICS is not denser per organisation than a small one).
+    """Random ties inside each group (``_grouping``), about ``degree`` per member whatever
+    the group's size (so a large ICS is not denser per organisation than a small one).
 
     Each pair of a group of size s is tied with p = min(1, degree / (s - 1)). Vectorised over
     all groups at once: groups with p = 1 are enumerated; in the others the number of ties is
@@ -679,13 +691,9 @@ def _pairs_by_group(rng: np.random.Generator, members: np.ndarray, group: np.nda
     number of distinct pairs is that count, then de-duplicated.
     """
     empty = np.empty(0, np.int64)
+    members, starts, sizes = grouping
     if degree <= 0 or members.size < 2:
         return empty, empty
-    order = np.argsort(group, kind="stable")
-    members = members[order]
-    _, starts, sizes = np.unique(group[order], return_index=True, return_counts=True)
-    keep = sizes >= 2
-    starts, sizes = starts[keep], sizes[keep]
     p = np.minimum(1.0, degree / np.maximum(sizes - 1, 1))
     us, vs = [empty], [empty]
     full = p >= 1.0
@@ -707,7 +715,7 @@ def _pairs_by_group(rng: np.random.Generator, members: np.ndarray, group: np.nda
     j = (rng.random(g.size) * (sizes[g] - 1)).astype(np.int64)
     j += j >= i
     u, v = starts[g] + np.minimum(i, j), starts[g] + np.maximum(i, j)
-    unique = np.unique(u * members.size + v)
+    unique = unique_ints(u * members.size + v)
     us.append(members[unique // members.size])
     vs.append(members[unique % members.size])
     return np.concatenate(us), np.concatenate(vs)
@@ -735,7 +743,8 @@ def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[st
     memo_key = json.dumps([roles, sorted(keys), weights], sort_keys=True)
     if memo_key not in s.memo:
         s.memo[memo_key] = _fixed_part(s, roles, keys, weights)
-    lead, cluster, nodes = s.memo[memo_key]
+    fixed: _Fixed = s.memo[memo_key]
+    lead, cluster, nodes = fixed.lead, fixed.cluster, fixed.nodes
     orgs = s.orgs
     ties = _Ties([], [], [])
     tw = weights["tie_weight"]
@@ -743,14 +752,12 @@ def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[st
         prob = RELATION_PROBABILITY[name]
         keep = np.ones(u.size, bool) if prob is None else rng.random(u.size) < p[prob]
         ties.add(u[keep], v[keep], tw * w[keep])
-    icb = orgs["icb"].to_numpy(int)
-    sector = orgs["sector"].to_numpy()
-    local = np.flatnonzero(icb >= 0)
-    ties.add(*_pairs_by_group(rng, local, cluster[local], p["within_sector_degree"]), tw)
-    u, v = _pairs_by_group(rng, local, icb[local], p["cross_sector_degree"])
-    cross = sector[u] != sector[v]
+    ties.add(*_pairs_by_group(rng, fixed.groups("organisations by cluster"),
+                              p["within_sector_degree"]), tw)
+    u, v = _pairs_by_group(rng, fixed.groups("organisations by ICS"), p["cross_sector_degree"])
+    cross = fixed.sector[u] != fixed.sector[v]
     ties.add(u[cross], v[cross], tw)
-    _leader_ties(ties, rng, lead, orgs, cluster, p, weights)
+    _leader_ties(ties, rng, fixed, p, weights)
     meta: dict[str, Any] = {
         "generator": "england", "seed": seed, "n_systems": len(s.icbs),
         "n_regions": int(s.icbs["region"].nunique()), "n_clusters": int(cluster.max() + 1),
@@ -764,7 +771,7 @@ def _assemble(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[st
 
 
 def _fixed_part(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[str, str]],
-                weights: dict[str, float]) -> tuple[_Leaders, np.ndarray, pd.DataFrame]:
+                weights: dict[str, float]) -> _Fixed:
     """Leaders, ICS x sector clusters and the node table: the same for every seed."""
     orgs = s.orgs
     kind = orgs["kind"].to_numpy()
@@ -775,7 +782,56 @@ def _fixed_part(s: Structure, roles: dict[str, dict[str, int]], keys: set[tuple[
     cluster = np.full(len(orgs), -1, np.int64)
     _, cluster[local] = np.unique(icb[local] * len(synthetic.SECTORS) + sector_code[local],
                                   return_inverse=True)
-    return lead, cluster, _node_table(s, lead, cluster, weights)
+    return _Fixed(lead, cluster, _node_table(s, lead, cluster, weights), orgs, icb,
+                  orgs["sector"].to_numpy(), kind, orgs["region"].to_numpy(),
+                  orgs["org_code"].to_numpy())
+
+
+@dataclass
+class _Fixed:
+    """What every seed's ties are drawn on: leaders, clusters, the node table, the
+    organisations' columns, and (made on first use) the groups ties are drawn within and
+    the leaders each vertical tie joins -- read once, not once per seed."""
+
+    lead: _Leaders
+    cluster: np.ndarray
+    nodes: pd.DataFrame
+    orgs: pd.DataFrame
+    icb: np.ndarray
+    sector: np.ndarray
+    kind: np.ndarray
+    region: np.ndarray
+    org_code: np.ndarray
+    made: dict[Any, Any] = field(default_factory=dict)
+
+    def groups(self, name: str) -> Grouping:
+        """The groups of one kind of tie drawn within groups (``_pairs_by_group``)."""
+        if name not in self.made:
+            lead, cluster = self.lead, self.cluster
+            local = np.flatnonzero(self.icb >= 0)
+            inside = cluster[lead.org] >= 0
+            members, group = {
+                "organisations by cluster": lambda: (local, cluster[local]),
+                "organisations by ICS": lambda: (local, self.icb[local]),
+                "leaders by cluster": lambda: (lead.nodes[inside], cluster[lead.org[inside]]),
+                "leaders by ICS": lambda: (lead.nodes[inside], self.icb[lead.org[inside]]),
+            }[name]()
+            self.made[name] = _grouping(members, group)
+        return self.made[name]
+
+    def leaders_of(self, kinds: tuple[str, ...], role: str | None = None,
+                   code: str | None = None) -> np.ndarray:
+        """Leaders (node indices) of organisations of ``kinds``, with ``role``, of ``code``."""
+        key = ("leaders", kinds, role, code)
+        if key not in self.made:
+            lead = self.lead
+            mask = np.isin(self.kind[lead.org], kinds)
+            if role is not None:
+                mask &= lead.role == role
+            if code is not None:
+                mask &= self.org_code[lead.org] == code
+            self.made[key] = lead.nodes[mask]
+        return self.made[key]
 
 
 @dataclass(frozen=True)
@@ -817,9 +873,10 @@ def _leaders(kind: np.ndarray, roles: dict[str, dict[str, int]], keys: set[tuple
     return _Leaders(org=org, role=role, rank=rank, key=key, start=n_org + first, count=count)
 
 
-def _leader_ties(ties: _Ties, rng: np.random.Generator, lead: _Leaders, orgs: pd.DataFrame,
-                 cluster: np.ndarray, p: dict[str, float], weights: dict[str, float]) -> None:
+def _leader_ties(ties: _Ties, rng: np.random.Generator, fixed: _Fixed, p: dict[str, float],
+                 weights: dict[str, float]) -> None:
     """Membership, colleagues, leaders across organisations, and the vertical leader ties."""
+    lead, n_org = fixed.lead, len(fixed.orgs)
     nodes = lead.nodes
     ties.add(lead.org, nodes, weights["membership_weight"])
     for m in np.unique(lead.count[lead.count >= 2]):
@@ -827,34 +884,24 @@ def _leader_ties(ties: _Ties, rng: np.random.Generator, lead: _Leaders, orgs: pd
         a, b = np.triu_indices(int(m), k=1)
         ties.add((starts[:, None] + a).ravel(), (starts[:, None] + b).ravel(),
                  weights["colleague_weight"])
-    icb = orgs["icb"].to_numpy(int)
-    sector = orgs["sector"].to_numpy()
-    n_org = len(orgs)
-    inside = cluster[lead.org] >= 0
-    u, v = _pairs_by_group(rng, nodes[inside], cluster[lead.org[inside]],
-                           p["leader_within_degree"])
+    sector = fixed.sector
+    u, v = _pairs_by_group(rng, fixed.groups("leaders by cluster"), p["leader_within_degree"])
     other = lead.org[u - n_org] != lead.org[v - n_org]
     ties.add(u[other], v[other], 1.0)
-    u, v = _pairs_by_group(rng, nodes[inside], icb[lead.org[inside]], p["leader_cross_degree"])
+    u, v = _pairs_by_group(rng, fixed.groups("leaders by ICS"), p["leader_cross_degree"])
     cross = sector[lead.org[u - n_org]] != sector[lead.org[v - n_org]]
     ties.add(u[cross], v[cross], 1.0)
-    kind = orgs["kind"].to_numpy()
-    region = orgs["region"].to_numpy()
-
-    def of(kinds: tuple[str, ...], role: str | None = None, code: str | None = None):
-        mask = np.isin(kind[lead.org], kinds)
-        if role is not None:
-            mask &= lead.role == role
-        if code is not None:
-            mask &= orgs["org_code"].to_numpy()[lead.org] == code
-        return nodes[mask]
+    of = fixed.leaders_of
+    region = fixed.region
 
     pv = p["p_leader_vertical"]
     board, reg = of(("icb",), "board_member"), of(("nhs_region",))
-    group = pd.Index(pd.unique(region[lead.org[reg - n_org]]))
-    ties.add(*synthetic._pairs_between(rng, board, reg, pv,
-                                       group_a=group.get_indexer(region[lead.org[board - n_org]]),
-                                       group_b=group.get_indexer(region[lead.org[reg - n_org]])),
+    if "region groups" not in fixed.made:
+        group = pd.Index(pd.unique(region[lead.org[reg - n_org]]))
+        fixed.made["region groups"] = (group.get_indexer(region[lead.org[board - n_org]]),
+                                       group.get_indexer(region[lead.org[reg - n_org]]))
+    group_a, group_b = fixed.made["region groups"]
+    ties.add(*synthetic._pairs_between(rng, board, reg, pv, group_a=group_a, group_b=group_b),
              1.0)
     for low, code in ((reg, "X24"), (of(("active_partnership",)), "SE"),
                       (of(("local_authority",), "director_of_public_health"), "OHID")):
