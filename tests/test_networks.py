@@ -928,3 +928,30 @@ def test_ring_lattice_written_directly_equals_the_edge_list_build(n: int, k: int
     assert np.array_equal(a.indices, expected.indices) and np.array_equal(a.data, expected.data)
     assert a.indices.dtype == np.int32 and a.data.dtype == np.float32
     assert a.has_canonical_format
+
+
+def test_repeated_ties_keep_their_largest_weight_whatever_their_order() -> None:
+    """Many ties given two to four times, in shuffled order and both directions: each keeps
+    its largest weight, as a per-tie maximum computed by hand does."""
+    rng = np.random.default_rng(11)
+    n = 60
+    u, v = rng.integers(0, n, size=(2, 900))
+    w = rng.choice([0.25, 0.5, 1.0, 2.0, 3.0], size=u.size)
+    net = Network.from_edges(n, u, v, w)
+    expected: dict[tuple[int, int], float] = {}
+    for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True):
+        if a != b:
+            key = (min(a, b), max(a, b))
+            expected[key] = max(expected.get(key, 0.0), x)
+    dense = net.adjacency.toarray()
+    assert {(a, b): dense[a, b] for a, b in expected} == expected
+    assert net.adjacency.nnz == 2 * len(expected)
+
+
+def test_unique_ints_is_numpys_unique() -> None:
+    from sim.engine.network import unique_ints
+
+    rng = np.random.default_rng(2)
+    for size in (0, 1, 2, 1000):
+        x = rng.integers(-50, 50, size=size)
+        np.testing.assert_array_equal(unique_ints(x), np.unique(x))
