@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -69,6 +69,24 @@ def quiet_libraries() -> None:
     """Hydra logs at INFO; keep per-step library chatter (Mesa, matplotlib) out of job logs."""
     for name in ("MESA", "mesa", "matplotlib", "PIL", "numba", "asyncio"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def key_values(argv: Sequence[str], own: Sequence[str], example: str
+               ) -> tuple[dict[str, str], list[str]]:
+    """``key=value`` arguments split into the command's ``own`` keys (the last value of
+    each) and the rest, passed on as config overrides; anything else is a one-line error
+    that shows ``example``."""
+    mine: dict[str, str] = {}
+    overrides: list[str] = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise InputError(f"{arg}: arguments are key=value overrides, e.g. {example}")
+        if key in own:
+            mine[key] = value
+        else:
+            overrides.append(arg)
+    return mine, overrides
 
 
 @contextlib.contextmanager

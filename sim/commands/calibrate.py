@@ -20,29 +20,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.analysis.calibration.workflow import run
-from sim.commands.arguments import one_line_errors, quiet_libraries
+from sim.commands.arguments import key_values, one_line_errors, quiet_libraries
 from sim.errors import InputError
 
 
 def parse_args(argv: Sequence[str]) -> tuple[str, list[str], Path | None, bool]:
     """Calibration name, overrides of it, output folder, progress flag."""
-    name, overrides, out, progress = None, [], None, True
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise InputError(f"{arg}: arguments are key=value, e.g. "
-                             "calibration=medical_innovation abc.population_size=100")
-        if key == "calibration":
-            name = value
-        elif key == "out":
-            out = Path(value)
-        elif key == "progress":
-            progress = value.lower() in ("1", "true", "yes")
-        else:
-            overrides.append(arg)
-    if not name:
+    mine, overrides = key_values(argv, ("calibration", "out", "progress"),
+                                 "calibration=medical_innovation abc.population_size=100")
+    if not mine.get("calibration"):
         raise InputError("calibration: required; e.g. calibration=medical_innovation")
-    return name, overrides, out, progress
+    progress = mine.get("progress", "true").lower() in ("1", "true", "yes")
+    out = Path(mine["out"]) if "out" in mine else None
+    return mine["calibration"], overrides, out, progress
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,32 +13,23 @@ from pathlib import Path
 
 from sim.analysis import compare
 from sim.analysis.compare import DEFAULT_REPLICATES, DEFAULT_SCENARIOS, run
-from sim.commands.arguments import one_line_errors, quiet_libraries
+from sim.commands.arguments import key_values, one_line_errors, quiet_libraries
 from sim.errors import InputError
 
 
 def parse_args(argv: Sequence[str]) -> tuple[list[str], list[str], Path | None]:
     """Scenarios, shared overrides and the output folder from ``key=value`` arguments."""
-    scenarios: list[str] = list(DEFAULT_SCENARIOS)
-    overrides: list[str] = []
-    out: Path | None = None
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise InputError(f"{arg}: arguments are key=value overrides, e.g. "
-                             "scenario=baseline,recommended replicates=10")
-        if key == "scenario":
-            scenarios = [s.strip() for s in value.split(",") if s.strip()]
-            if not scenarios:
-                raise InputError("scenario: give one or more names, e.g. "
-                                 "scenario=baseline,recommended")
-        elif key == "out":
-            out = Path(value)
-        else:
-            overrides.append(arg)
+    mine, overrides = key_values(argv, ("scenario", "out"),
+                                 "scenario=baseline,recommended replicates=10")
+    scenarios = list(DEFAULT_SCENARIOS)
+    if "scenario" in mine:
+        scenarios = [s.strip() for s in mine["scenario"].split(",") if s.strip()]
+        if not scenarios:
+            raise InputError("scenario: give one or more names, e.g. "
+                             "scenario=baseline,recommended")
     if not any(o.split("=", 1)[0].lstrip("+") == "replicates" for o in overrides):
         overrides.append(f"replicates={DEFAULT_REPLICATES}")
-    return scenarios, overrides, out
+    return scenarios, overrides, Path(mine["out"]) if "out" in mine else None
 
 
 #: flags that ask for the usage instead of a comparison
