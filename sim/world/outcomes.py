@@ -291,7 +291,7 @@ def _assemble(pieces: list[dict[str, np.ndarray]], columns: tuple[str, ...],
                                  for piece, n in zip(pieces, lengths, strict=True)])
         table[column] = (_texts(texts[column].labels, values.astype(np.int64))
                          if column in texts else values)
-    return pd.DataFrame(table)
+    return pd.DataFrame(table, copy=False)  # one block per column: nothing stacked or copied
 
 
 def groups_table(records: list[GroupRecord]) -> pd.DataFrame:
