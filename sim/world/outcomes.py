@@ -171,19 +171,26 @@ def _texts(labels: list[Any], codes: np.ndarray) -> Any:
 
 
 class _Codes:
-    """Distinct texts of a column in order of first use, and their codes."""
+    """Distinct texts of a column in order of first use, and their codes (a job's replicates
+    ask for the same few lists of texts again and again: each list is coded once)."""
 
     def __init__(self) -> None:
         self.labels: list[Any] = []
         self._code: dict[Any, int] = {}
+        self._lists: dict[tuple, np.ndarray] = {}
 
     def of(self, values: Any) -> np.ndarray:
-        out = np.empty(len(values), dtype=np.int64)
-        for i, value in enumerate(values):
-            out[i] = self._code.setdefault(value, len(self.labels))
-            if out[i] == len(self.labels):
-                self.labels.append(value)
-        return out
+        """The codes of ``values`` (read only: shared by every caller asking for them)."""
+        key = tuple(values)
+        if key not in self._lists:
+            for value in key:
+                if value not in self._code:
+                    self._code[value] = len(self.labels)
+                    self.labels.append(value)
+            codes = np.array([self._code[value] for value in key], dtype=np.int64)
+            codes.flags.writeable = False
+            self._lists[key] = codes
+        return self._lists[key]
 
 
 def _fractions(counts: np.ndarray, size: np.ndarray) -> np.ndarray:
@@ -192,12 +199,18 @@ def _fractions(counts: np.ndarray, size: np.ndarray) -> np.ndarray:
     return counts / denominator
 
 
+def _code_or_blank(code: Any) -> Any:
+    """An ICS's code, or "" for a group that is no ICS (``map(...).fillna("")``)."""
+    return "" if code is None or pd.isna(code) else code
+
+
 def _history_rows(rec: GroupRecord, texts: dict[str, _Codes]) -> dict[str, np.ndarray]:
     """A record's ``history_by_group`` rows, with the ICS codes and names of its system rows."""
     parts: dict[str, list[np.ndarray]] = {c: [] for c in ("step", "attribute", "group", *COUNTS,
                                                           "icb_code", "icb_name")}
-    code_of = ({} if rec.people is None else
-               dict(zip(rec.people[1]["icb_name"], rec.people[1]["icb_code"], strict=True)))
+    icbs = None if rec.people is None else rec.people[1]
+    code_of = ({} if icbs is None else
+               dict(zip(icbs["icb_name"].tolist(), icbs["icb_code"].tolist(), strict=True)))
     for column, labels, size, adopted, aware in rec.blocks:
         t, k = len(rec.steps), len(labels)
         parts["step"].append(np.repeat(rec.steps, k))
@@ -209,7 +222,8 @@ def _history_rows(rec: GroupRecord, texts: dict[str, _Codes]) -> dict[str, np.nd
         parts["adopted_fraction"].append(_fractions(adopted, size).ravel())
         parts["aware_fraction"].append(_fractions(aware, size).ravel())
         if column == "system":
-            code = pd.Series(labels).map(code_of).fillna("").to_numpy()
+            code = np.array([_code_or_blank(code_of.get(label)) for label in labels],
+                            dtype=object)
             name = np.where(code != "", labels, "")
         else:
             code = name = np.full(k, "", dtype=object)
@@ -245,8 +259,8 @@ def _final_counts(rec: GroupRecord, names: pd.Series) -> dict[str, np.ndarray]:
     for column, labels, size, adopted, aware in rec.blocks:
         if column != "system" or len(at) != 1:
             continue
-        where = {label: j for j, label in enumerate(labels)}
-        pick = np.array([where.get(name, -1) for name in names], dtype=np.int64)
+        where = {label: j for j, label in enumerate(labels.tolist())}
+        pick = np.array([where.get(name, -1) for name in names.tolist()], dtype=np.int64)
         found = pick >= 0
         row = at[0]
         for c, values in (("size", size), ("adopted", adopted[row]), ("aware", aware[row]),
