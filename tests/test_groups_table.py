@@ -86,3 +86,12 @@ def test_a_replicates_groups_are_its_rows_of_the_runs_table(england_models) -> N
     pd.testing.assert_frame_equal(
         pd.concat([rep.groups for rep in reps], ignore_index=True), result.groups,
         check_exact=True)
+
+
+def test_replicates_stepped_together_are_tabled_as_their_own_tables() -> None:
+    config = validate(compose(None, ["steps=12", "experiment=lever_grid", *LEVERS,
+                                     "network.seed=4"]))
+    jobs = [(config, r, runner.replicate_seed(config, r)) for r in range(3)]
+    assert runner.can_batch(config, len(jobs))
+    models = [run.model for run in runner.run_batched(jobs, {})]
+    _assert_same(models)
