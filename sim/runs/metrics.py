@@ -30,17 +30,17 @@ MILESTONES = (0.25, 0.5, 0.8)
 
 def first_step_reaching(history: pd.DataFrame, share: float) -> int | None:
     """The first step at which the adopted fraction is at least ``share`` (None if never)."""
-    hit = history.loc[history["adopted_fraction"] >= share - 1e-12, "step"]
-    return int(hit.iloc[0]) if len(hit) else None
+    hit = np.flatnonzero(history["adopted_fraction"].to_numpy() >= share - 1e-12)
+    return int(history["step"].to_numpy()[hit[0]]) if len(hit) else None
 
 
-def _group_codes(nodes: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _group_codes(nodes: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """Each node's group in ``column`` (-1: no value), the groups in sorted order and their
     sizes: worked out once per node table (every replicate on a network, and every job of a
     sweep worker on a network it kept, summarises by the same groups)."""
-    def codes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def codes() -> tuple[np.ndarray, pd.Index, np.ndarray]:
         code, labels = pd.factorize(nodes[column].to_numpy(), sort=True)
-        return code, labels, np.bincount(code[code >= 0], minlength=len(labels))
+        return code, pd.Index(labels), np.bincount(code[code >= 0], minlength=len(labels))
 
     return once(nodes, ("group_adoption", column), codes)
 
