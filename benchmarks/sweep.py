@@ -57,8 +57,11 @@ def job_split(sweep_dir: Path, jobs: int, wall_s: float) -> dict[str, float]:
     inside = beside_runs = writing = 0.0
     done = 0
     for summary in sweep_dir.glob("*/summary.json"):
+        hydra_files = list((summary.parent / ".hydra").glob("*.yaml"))
+        if not hydra_files:
+            continue  # not written by a Hydra job: no start time to measure from
         record = json.loads(summary.read_text())
-        started = min(path.stat().st_mtime for path in (summary.parent / ".hydra").iterdir())
+        started = min(path.stat().st_mtime for path in hydra_files)
         in_job = summary.stat().st_mtime - started
         inside += in_job
         beside_runs += record["runtime_s"] - sum(run["runtime_s"] for run in record["runs"])
