@@ -138,6 +138,5 @@ def test_group_adoption_is_the_groupby_mean_of_the_adopted() -> None:
         values = nodes[column]
         expected = pd.Series(model.adopted, index=values.index).groupby(values.to_numpy()).mean()
         got = group_adoption(model, column)
-        assert list(got.index) == list(expected.index)
-        assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
         assert group_adoption(model, column).equals(got)  # the cached codes: the same again
