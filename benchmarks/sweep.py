@@ -14,7 +14,12 @@ launcher with ``--jobs`` workers, progress off) into a fresh directory, then rep
   Hydra composing each job's config, the pre-flight checks, writing each job's files,
   collating, and idle workers at the end;
 - the pre-flight check (``sim.runs.config.check_command_line``, serial, before any job starts)
-  and the collation (``sim.runs.sweep.collate``), timed on their own in this process.
+  and the collation (``sim.runs.sweep.collate``), timed on their own in this process;
+- where the per-job overhead goes, from each job directory's files: inside a job, besides its
+  runs (``runtime_s``), the matched no-lever runs it had to make and the tables it keeps
+  (from its ``.hydra`` files to the end of ``simulate``), and tabling and writing its results
+  (to ``summary.json``); outside jobs, Hydra's work per job, the launcher, start-up and
+  collation, and idle workers (``workers x wall`` less the time inside jobs).
 
 Extra ``OVERRIDE``s go to ``pasim`` (e.g. ``replicates=2`` for a quick look). The machine is
 shared: the report records the load average before and after, so a reader can tell whether
@@ -44,6 +49,29 @@ def _timed(func, *args, **kwargs) -> tuple[Any, float]:
     start = time.perf_counter()
     value = func(*args, **kwargs)
     return value, time.perf_counter() - start
+
+
+def job_split(sweep_dir: Path, jobs: int, wall_s: float) -> dict[str, float]:
+    """Per job (means): inside it, the time beside its runs in ``simulate`` and the time
+    writing its files; outside jobs, ``(workers x wall - time inside jobs) / jobs``."""
+    inside = beside_runs = writing = 0.0
+    done = 0
+    for summary in sweep_dir.glob("*/summary.json"):
+        hydra_files = list((summary.parent / ".hydra").glob("*.yaml"))
+        if not hydra_files:
+            continue  # not written by a Hydra job: no start time to measure from
+        record = json.loads(summary.read_text())
+        started = min(path.stat().st_mtime for path in hydra_files)
+        in_job = summary.stat().st_mtime - started
+        inside += in_job
+        beside_runs += record["runtime_s"] - sum(run["runtime_s"] for run in record["runs"])
+        writing += in_job - record["runtime_s"]
+        done += 1
+    if not done:
+        return {}
+    return {"job_beside_runs_s": round(beside_runs / done, 2),
+            "job_writing_s": round(writing / done, 2),
+            "outside_jobs_s": round((jobs * wall_s - inside) / done, 2)}
 
 
 def run(jobs: int, overrides: list[str], sweep_dir: Path) -> dict[str, Any]:
@@ -79,6 +107,7 @@ def run(jobs: int, overrides: list[str], sweep_dir: Path) -> dict[str, Any]:
         "per_job_overhead_s": round((jobs * wall_s - model_s) / n_jobs, 2),
         "preflight_s": round(preflight_s, 1),
         "collate_s": round(collate_s, 2),
+        **job_split(sweep_dir, jobs, wall_s),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -96,6 +125,9 @@ def describe(r: dict[str, Any]) -> str:
         f"  per-job overhead   {r['per_job_overhead_s']:8.2f} s",
         f"  of which pre-flight check {r['preflight_s']:.1f} s in all (serial, before the "
         f"first job), collation {r['collate_s']:.2f} s",
+        *([f"  per job: beside its runs {r['job_beside_runs_s']:.2f} s, tabling and writing "
+           f"its files {r['job_writing_s']:.2f} s, outside jobs {r['outside_jobs_s']:.2f} s"]
+          if "job_writing_s" in r else []),
         f"  load average before {r['load_before']}, after {r['load_after']}",
     ])
 

@@ -120,3 +120,23 @@ def test_effect_and_pooled_effect_by_hand() -> None:
                          "weeks_gained_to_50": [5, None]})
     assert pooled_effect(runs) == {"extra_adopters": 2.0, "extra_cost": 6.0,
                                    "weeks_gained_to_50": 5.0, "cost_per_extra_adopter": 3.0}
+
+
+def test_group_adoption_is_the_groupby_mean_of_the_adopted() -> None:
+    from sim.runs.metrics import group_adoption
+
+    rng = np.random.default_rng(5)
+    n = 400
+    nodes = pd.DataFrame({"label": np.arange(n),
+                          "sector": rng.choice(["nhs", "council", "", "vcs"], n),
+                          "system": pd.Series(rng.choice(["b", "a", None], n), dtype=object),
+                          "deprivation_quintile": rng.choice([1.0, 2.0, 5.0, np.nan], n)})
+    net = Network.from_edges(n, np.array([], int), np.array([], int), nodes=nodes)
+    model = AdoptionModel(graph=net, threshold=1,
+                          initial_adopters=rng.choice(n, 150, replace=False))
+    for column in ("sector", "system", "deprivation_quintile"):
+        values = nodes[column]
+        expected = pd.Series(model.adopted, index=values.index).groupby(values.to_numpy()).mean()
+        got = group_adoption(model, column)
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
+        assert group_adoption(model, column).equals(got)  # the cached codes: the same again

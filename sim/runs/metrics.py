@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.engine.memo import once
 from sim.engine.model import AdoptionModel
 
 MILESTONES = (0.25, 0.5, 0.8)
@@ -29,14 +30,30 @@ MILESTONES = (0.25, 0.5, 0.8)
 
 def first_step_reaching(history: pd.DataFrame, share: float) -> int | None:
     """The first step at which the adopted fraction is at least ``share`` (None if never)."""
-    hit = history.loc[history["adopted_fraction"] >= share - 1e-12, "step"]
-    return int(hit.iloc[0]) if len(hit) else None
+    hit = np.flatnonzero(history["adopted_fraction"].to_numpy() >= share - 1e-12)
+    return int(history["step"].to_numpy()[hit[0]]) if len(hit) else None
+
+
+def _group_codes(nodes: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """Each node's group in ``column`` (-1: no value), the groups in sorted order and their
+    sizes: worked out once per node table (every replicate on a network, and every job of a
+    sweep worker on a network it kept, summarises by the same groups)."""
+    def codes() -> tuple[np.ndarray, pd.Index, np.ndarray]:
+        code, labels = pd.factorize(nodes[column].to_numpy(), sort=True)
+        return code, pd.Index(labels), np.bincount(code[code >= 0], minlength=len(labels))
+
+    return once(nodes, ("group_adoption", column), codes)
 
 
 def group_adoption(model: AdoptionModel, column: str) -> pd.Series:
-    """Final adopted fraction per value of a node attribute."""
-    values = model.network.nodes[column]
-    return pd.Series(model.adopted, index=values.index).groupby(values.to_numpy()).mean()
+    """Final adopted fraction per value of a node attribute (sorted; nodes without a value
+    left out), as ``groupby(values).mean()`` gives it: sums of 0/1 are exact, so counting
+    the adopters of each group and dividing by its size is the same number."""
+    code, labels, sizes = _group_codes(model.network.nodes, column)
+    valued = code >= 0
+    adopted = np.bincount(code[valued], weights=np.asarray(model.adopted, dtype=float)[valued],
+                          minlength=len(labels))
+    return pd.Series(adopted / sizes, index=labels)
 
 
 def _extreme_quintiles(model: AdoptionModel) -> tuple[float, float] | None:

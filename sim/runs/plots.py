@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.runs import results as io  # noqa: E402
 from sim.runs.results import atomic_write  # noqa: E402
 from sim.world.outcomes import BEHIND_TABLE, RANKING_FIGURE, ranking  # noqa: E402
+
+
+def _pyplot() -> Any:
+    """``matplotlib.pyplot``, imported when a figure is first drawn: a sweep job that writes
+    only ``ics_behind.csv`` (``figure: false``) does not pay for importing it."""
+    import matplotlib.pyplot as plt
+
+    return plt
 
 BAND = (0.1, 0.9)  # the band drawn around each median curve: 10th-90th percentile
 
@@ -36,6 +44,7 @@ def adoption_figure(timeseries: pd.DataFrame, groups: pd.DataFrame, path: Path |
     if groups is not None and len(groups) and by not in set(groups["attribute"]):
         by = str(groups["attribute"].iloc[0])
     has_groups = groups is not None and len(groups) > 0
+    plt = _pyplot()
     fig, axes = plt.subplots(1, 2 if has_groups else 1, figsize=(11 if has_groups else 6, 4),
                              squeeze=False)
     ax = axes[0, 0]
@@ -73,7 +82,7 @@ def panel_grid(panels: int, max_cols: int, panel_size: tuple[float, float]):
     """A figure of ``panels`` small multiples sharing both axes, at most ``max_cols`` wide."""
     cols = min(max_cols, panels)
     rows = -(-panels // cols)
-    return plt.subplots(rows, cols, figsize=(panel_size[0] * cols, panel_size[1] * rows),
+    return _pyplot().subplots(rows, cols, figsize=(panel_size[0] * cols, panel_size[1] * rows),
                         squeeze=False, sharex=True, sharey=True)
 
 
@@ -91,11 +100,7 @@ def write_ics_outputs(groups: pd.DataFrame, out_dir: Path | str, figure: bool = 
 
 def ranking_figure(table: pd.DataFrame, path: Path) -> None:
     """Horizontal bars: each region's ICSs ordered by adoption, people embedded as dots."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     table = table.sort_values(["region", "adopted_fraction"], ascending=[False, True])
     y = np.arange(len(table))
     fig, ax = plt.subplots(figsize=(9, 0.24 * len(table) + 1.5))

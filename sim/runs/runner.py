@@ -149,12 +149,18 @@ class AgentTimes:
 @dataclass
 class Replicate:
     """One replicate's outputs: its summary row (with its effect against the matched no-lever
-    run) and its time series, overall and by group."""
+    run) and its time series, overall and by group (``by_group``: the rows as arrays, tabled
+    with the other replicates of its run by ``combine``)."""
 
     summary: dict[str, Any]
     timeseries: pd.DataFrame
-    groups: pd.DataFrame
+    by_group: outcomes.GroupRecord
     agents: pd.DataFrame | None = None  # with record_agents: true
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """This replicate's by-group table on its own."""
+        return outcomes.groups_table([self.by_group])
 
 
 def build_replicate(config: Mapping[str, Any], replicate: int, seed: int, cache: dict) -> Any:
@@ -331,10 +337,8 @@ def _replicate(run: ModelRun, replicate: int, base: Mapping[str, Any]) -> Replic
     """A replicate's outputs from its run and its matched no-lever summary."""
     history = run.model.history.copy()
     history.insert(0, "replicate", replicate)
-    by_group = outcomes.extend_groups(run.model.history_by_group(), run.model)
-    by_group.insert(0, "replicate", replicate)
-    return Replicate({**run.summary, **effect(run.summary, base)}, history, by_group,
-                     run.agents)
+    return Replicate({**run.summary, **effect(run.summary, base)}, history,
+                     outcomes.record(run.model, replicate), run.agents)
 
 
 def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
@@ -378,7 +382,7 @@ def simulate_replicates(config: Mapping[str, Any], replicates: Sequence[int],
 
 def combine(config: dict[str, Any], replicates: list[Replicate], runtime_s: float) -> RunResult:
     """The run result of a config from its replicates (in replicate order)."""
-    groups = pd.concat([r.groups for r in replicates], ignore_index=True)
+    groups = outcomes.groups_table([r.by_group for r in replicates])
     agents = [r.agents for r in replicates if r.agents is not None]
     return RunResult(
         config=config,

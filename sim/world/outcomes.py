@@ -18,6 +18,7 @@ and ``ics_behind.csv`` (the 10 furthest behind). Networks without real places re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,235 @@ def extend_groups(groups: pd.DataFrame, model: Any) -> pd.DataFrame:
                            "group": [str(q) for q in range(1, 6)],
                            **{c: by_q[c].to_numpy() for c in by_q.columns}})
     return pd.concat([groups, icb_rows, q_rows], ignore_index=True)
+
+
+#: the columns of ``history_by_group()`` after ``step``, ``attribute`` and ``group``
+COUNTS = ("size", "adopted", "aware", "adopted_fraction", "aware_fraction")
+
+
+@dataclass
+class GroupRecord:
+    """One replicate's rows of the by-group table, kept as arrays until a job's replicates
+    are tabled together (``groups_table``): what ``extend_groups(history_by_group(), model)``
+    gives, without making a DataFrame per replicate.
+
+    ``blocks``: per tracked attribute, (name, group labels as text, group sizes, adopted and
+    aware counts by step x group); ``people``: the final state's residents by district piece
+    (``_people``'s columns) and the ICB table, or None without places. ``frame`` holds the
+    replicate's finished table instead when the model keeps no group counts to read."""
+
+    replicate: int
+    steps: np.ndarray
+    last_step: int
+    blocks: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    people: tuple[dict[str, np.ndarray], pd.DataFrame] | None = None
+    frame: pd.DataFrame | None = None
+
+
+def _tracked_blocks(model: Any) -> list[tuple] | None:
+    """The group counts ``model.history_by_group()`` is made of (None: not readable)."""
+    tracked = getattr(model, "_tracked", None)
+    rows = getattr(model, "_group_rows", None)
+    bins = getattr(model, "_track_bins", None)
+    if not tracked or not rows or bins is None:
+        return None
+    data = np.vstack(rows)
+    blocks = []
+    for column, offset, labels, size in tracked:
+        k = len(labels)
+        blocks.append((column, np.asarray(labels, dtype=object).astype(str), np.asarray(size),
+                       data[:, offset:offset + k], data[:, bins + offset:bins + offset + k]))
+    return blocks
+
+
+def record(model: Any, replicate: int) -> GroupRecord:
+    """A replicate's by-group rows (``GroupRecord``), read from its model after its run."""
+    steps = model.history["step"].to_numpy()
+    blocks = _tracked_blocks(model)
+    if blocks is None or len(steps) != len(model._group_rows):  # noqa: SLF001
+        frame = extend_groups(model.history_by_group(), model)
+        frame.insert(0, "replicate", replicate)
+        return GroupRecord(replicate, steps, int(model.steps), [], frame=frame)
+    rows = sum(len(labels) for _, labels, *_ in blocks) * len(steps)
+    last = int(steps.max()) if rows else int(model.steps)
+    people = None
+    if has_places(model.network):
+        frame = _people(model.network, model.adopted)
+        people = ({c: frame[c].to_numpy() for c in frame.columns}, model.network.meta["icbs"])
+    return GroupRecord(replicate, steps, last, blocks, people)
+
+
+def _texts(labels: list[Any], codes: np.ndarray) -> Any:
+    """A text column from its distinct values and each row's code (-1: missing), typed as
+    pandas types the same values given one by one (``str`` or ``object``)."""
+    values = pd.Series(np.asarray(labels, dtype=object)).array
+    return values.take(codes, allow_fill=True)
+
+
+class _Codes:
+    """Distinct texts of a column in order of first use, and their codes (a job's replicates
+    ask for the same few lists of texts again and again: each list is coded once)."""
+
+    def __init__(self) -> None:
+        self.labels: list[Any] = []
+        self._code: dict[Any, int] = {}
+        self._lists: dict[tuple, np.ndarray] = {}
+
+    def of(self, values: Any) -> np.ndarray:
+        """The codes of ``values`` (read only: shared by every caller asking for them)."""
+        key = tuple(values)
+        if key not in self._lists:
+            for value in key:
+                if value not in self._code:
+                    self._code[value] = len(self.labels)
+                    self.labels.append(value)
+            codes = np.array([self._code[value] for value in key], dtype=np.int64)
+            codes.flags.writeable = False
+            self._lists[key] = codes
+        return self._lists[key]
+
+
+def _fractions(counts: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``counts / size`` with NaN where the group is empty (as ``history_by_group``)."""
+    denominator = np.where(size > 0, size, np.nan).astype(float)
+    return counts / denominator
+
+
+def _code_or_blank(code: Any) -> Any:
+    """An ICS's code, or "" for a group that is no ICS (``map(...).fillna("")``)."""
+    return "" if code is None or pd.isna(code) else code
+
+
+def _history_rows(rec: GroupRecord, texts: dict[str, _Codes]) -> dict[str, np.ndarray]:
+    """A record's ``history_by_group`` rows, with the ICS codes and names of its system rows."""
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in ("step", "attribute", "group", *COUNTS,
+                                                          "icb_code", "icb_name")}
+    icbs = None if rec.people is None else rec.people[1]
+    code_of = ({} if icbs is None else
+               dict(zip(icbs["icb_name"].tolist(), icbs["icb_code"].tolist(), strict=True)))
+    for column, labels, size, adopted, aware in rec.blocks:
+        t, k = len(rec.steps), len(labels)
+        parts["step"].append(np.repeat(rec.steps, k))
+        parts["attribute"].append(np.full(t * k, texts["attribute"].of([column])[0]))
+        parts["group"].append(np.tile(texts["group"].of(labels), t))
+        parts["size"].append(np.tile(size, t))
+        parts["adopted"].append(adopted.ravel())
+        parts["aware"].append(aware.ravel())
+        parts["adopted_fraction"].append(_fractions(adopted, size).ravel())
+        parts["aware_fraction"].append(_fractions(aware, size).ravel())
+        if column == "system":
+            code = np.array([_code_or_blank(code_of.get(label)) for label in labels],
+                            dtype=object)
+            name = np.where(code != "", labels, "")
+        else:
+            code = name = np.full(k, "", dtype=object)
+        parts["icb_code"].append(np.tile(texts["icb_code"].of(code), t))
+        parts["icb_name"].append(np.tile(texts["icb_name"].of(name), t))
+    return {c: np.concatenate(v) if v else np.empty(0) for c, v in parts.items()}
+
+
+SHARES = ("population_embedded_share", "inactive_embedded_share")
+#: the by-group table's text columns, and its columns in order (with places; without, the
+#: first nine: ``replicate`` and ``history_by_group()``'s)
+TEXTS = ("attribute", "group", "icb_code", "icb_name", "region")
+COLUMNS = ("replicate", "step", "attribute", "group", *COUNTS, "icb_code", "icb_name", "region",
+           *PEOPLE, *SHARES)
+
+
+def _people_sums(records: list[GroupRecord], by: str, keys: list[range]) -> list[pd.DataFrame]:
+    """Each record's people summed ``by`` ICB or quintile, with the shares, one groupby for
+    all (a group's rows are summed in the same order as one replicate's own groupby)."""
+    frames = [pd.DataFrame({"record": i, **rec.people[0]}) for i, rec in enumerate(records)]
+    people = pd.concat(frames, ignore_index=True)
+    sums = _with_shares(people.groupby(["record", by])[list(PEOPLE)].sum())
+    wanted = pd.MultiIndex.from_tuples([(i, k) for i, ks in enumerate(keys) for k in ks])
+    sums = sums.reindex(wanted)
+    starts = np.cumsum([0, *map(len, keys)])
+    return [sums.iloc[a:b] for a, b in zip(starts[:-1], starts[1:], strict=True)]
+
+
+def _final_counts(rec: GroupRecord, names: pd.Series) -> dict[str, np.ndarray]:
+    """The last step's counts of the ``system`` groups called ``names`` (NaN: no such group)."""
+    out = {c: np.full(len(names), np.nan) for c in COUNTS}
+    at = np.flatnonzero(rec.steps == rec.last_step)
+    for column, labels, size, adopted, aware in rec.blocks:
+        if column != "system" or len(at) != 1:
+            continue
+        where = {label: j for j, label in enumerate(labels.tolist())}
+        pick = np.array([where.get(name, -1) for name in names.tolist()], dtype=np.int64)
+        found = pick >= 0
+        row = at[0]
+        for c, values in (("size", size), ("adopted", adopted[row]), ("aware", aware[row]),
+                          ("adopted_fraction", _fractions(adopted[row], size)),
+                          ("aware_fraction", _fractions(aware[row], size))):
+            out[c][found] = values[pick[found]]
+    return out
+
+
+def _place_rows(rec: GroupRecord, by_icb: pd.DataFrame, by_q: pd.DataFrame,
+                texts: dict[str, _Codes]) -> list[dict[str, np.ndarray]]:
+    """A record's final rows by ICS (``attribute`` ``icb``) and by IMD quintile."""
+    icbs = rec.people[1]
+    n = len(icbs)
+    icb_rows = {
+        "replicate": np.full(n, rec.replicate), "step": np.full(n, rec.last_step),
+        "attribute": np.full(n, texts["attribute"].of(["icb"])[0]),
+        "group": texts["group"].of(icbs["icb_code"].to_numpy()),
+        "icb_code": texts["icb_code"].of(icbs["icb_code"].to_numpy()),
+        "icb_name": texts["icb_name"].of(icbs["icb_name"].to_numpy()),
+        "region": texts["region"].of(icbs["region"].to_numpy()),
+        **_final_counts(rec, icbs["icb_name"]),
+        **{c: by_icb[c].to_numpy() for c in by_icb.columns},
+    }
+    q_rows = {
+        "replicate": np.full(5, rec.replicate), "step": np.full(5, rec.last_step),
+        "attribute": np.full(5, texts["attribute"].of(["imd_quintile"])[0]),
+        "group": texts["group"].of([str(q) for q in range(1, 6)]),
+        **{c: by_q[c].to_numpy() for c in by_q.columns},
+    }
+    return [icb_rows, q_rows]
+
+
+def _assemble(pieces: list[dict[str, np.ndarray]], columns: tuple[str, ...],
+              texts: dict[str, _Codes]) -> pd.DataFrame:
+    """One frame of ``pieces`` (rows in order), a column missing from a piece left empty."""
+    lengths = [len(piece["step"]) for piece in pieces]
+    table = {}
+    for column in columns:
+        missing = -1 if column in texts else np.nan
+        values = np.concatenate([piece[column] if column in piece else np.full(n, missing)
+                                 for piece, n in zip(pieces, lengths, strict=True)])
+        table[column] = (_texts(texts[column].labels, values.astype(np.int64))
+                         if column in texts else values)
+    return pd.DataFrame(table, copy=False)  # one block per column: nothing stacked or copied
+
+
+def groups_table(records: list[GroupRecord]) -> pd.DataFrame:
+    """The by-group table of a job's replicates (``GroupRecord`` each, in order): the same
+    frame as concatenating each replicate's ``extend_groups(history_by_group(), model)``
+    with its ``replicate`` column first, built with one set of arrays for the whole job."""
+    with_places = {rec.people is not None for rec in records}
+    if len(records) > 1 and (any(rec.frame is not None for rec in records)
+                             or len(with_places) > 1):
+        return pd.concat([groups_table([rec]) for rec in records], ignore_index=True)
+    if records and records[0].frame is not None:
+        return records[0].frame
+    if not records:
+        return pd.concat([])  # what concatenating no replicates' tables does: raise
+    texts = {c: _Codes() for c in TEXTS}
+    places = records[0].people is not None
+    if places:
+        icbs = _people_sums(records, "icb", [range(len(r.people[1])) for r in records])
+        quintiles = _people_sums(records, "quintile", [range(1, 6)] * len(records))
+    pieces: list[dict[str, np.ndarray]] = []
+    for i, rec in enumerate(records):
+        rows = _history_rows(rec, texts)
+        rows["replicate"] = np.full(len(rows["step"]), rec.replicate)
+        pieces.append(rows)
+        if places:
+            pieces += _place_rows(rec, icbs[i], quintiles[i], texts)
+    return _assemble(pieces, COLUMNS if places else COLUMNS[:9],
+                     texts if places else {c: texts[c] for c in TEXTS[:2]})
 
 
 def extra(groups: pd.DataFrame) -> dict[str, Any]:
