@@ -190,8 +190,10 @@ def run_replicate(config: Mapping[str, Any], replicate: int, seed: int,
     return ModelRun(model, summary, None if times is None else times.table(model, replicate))
 
 
-#: replicates stepped together at most (memory: a few R x n arrays, and R models alive)
-BATCH_SIZE = 32
+#: replicates stepped together at most. With the compiled step a replicate alone is nearly as
+#: fast as in a batch; beyond ~8 the R x n arrays outgrow the cache and a batch is slower
+#: (``python -m benchmarks.batch``: England, 1.05x at R = 8, 0.7-0.9x at R = 32)
+BATCH_SIZE = 8
 
 
 def can_batch(config: Mapping[str, Any], models: int) -> bool:
