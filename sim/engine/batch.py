@@ -70,14 +70,11 @@ class State:
         """A model's own arrays as a batch of one (views: the step writes into the model),
         made again only when one of them has been rebound (the views keep the arrays they
         were made from alive, so an ``id`` cannot be reused while they are kept)."""
-        arrays = (*(getattr(model, name) for name in ROWS), model._track_state)
-        key = tuple(map(id, arrays))
         kept = getattr(model, "_solo_state", None)
-        if kept is not None and kept[0] == key:
+        if kept is not None and kept[0] == _identity(model):
             return kept[1]
-        state = cls._views_of(model)
-        model._solo_state = (tuple(map(id, (*(getattr(model, name) for name in ROWS),
-                                              model._track_state))), state)
+        state = cls._views_of(model)  # may make an array contiguous: identity after it
+        model._solo_state = (_identity(model), state)
         return state
 
     @classmethod
@@ -104,6 +101,11 @@ class State:
             if tracked:
                 m._track_state = (recorded[0][r], recorded[1][r], counts[r])
         return cls(*arrays, recorded=recorded, counts=counts)
+
+
+def _identity(model: Any) -> tuple[int, ...]:
+    """Which arrays a model's state is now (``State.of_one``'s key)."""
+    return (*(id(getattr(model, name)) for name in ROWS), id(model._track_state))
 
 
 @dataclass
